@@ -1,0 +1,3 @@
+from amlb.cli import main
+
+raise SystemExit(main())

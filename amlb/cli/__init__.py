@@ -1,0 +1,78 @@
+"""The ``amlb`` command line: one entry point, one module per subcommand.
+
+Each subcommand module under ``amlb.cli`` defines::
+
+    HELP = "one line shown in `amlb --help`"
+    def configure(parser: argparse.ArgumentParser) -> None: ...
+    def execute(args: argparse.Namespace) -> int: ...
+
+and is listed in :data:`COMMANDS`. Modules are imported only when their command
+runs, so `amlb --help` stays fast and a broken optional command cannot break `run`.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from amlb import __version__
+from amlb.errors import UserError
+
+#: subcommand -> module implementing it
+COMMANDS: dict[str, str] = {
+    "run": "amlb.cli.run",
+    "datasets": "amlb.cli.datasets",
+    "analyze": "amlb.cli.analyze",
+    "bttree": "amlb.cli.bttree",
+    "energy": "amlb.cli.energy",
+    "site": "amlb.cli.site",
+}
+
+_HELP = {
+    "run": "run frameworks on a benchmark (also: python runbenchmark.py ...)",
+    "datasets": "prefetch datasets and show what the runner knows about a task",
+    "analyze": "leaderboard and analysis of results files",
+    "bttree": "Bradley-Terry tree of frameworks by task meta-features",
+    "energy": "per-framework energy and CO2 table of results",
+    "site": "build the static results website",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="amlb",
+        description="AutoML benchmark runner. `amlb FRAMEWORK BENCHMARK ...` is short for `amlb run ...`.",
+    )
+    parser.add_argument("--version", action="version", version=f"amlb {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        sub.add_parser(name, help=_HELP.get(name, ""), add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "--version"):
+        parser = _parser()
+        if not argv:
+            parser.print_help()
+            return 2
+        parser.parse_args(argv)
+        return 0
+    command = argv[0]
+    if command not in COMMANDS:
+        command, rest = "run", argv  # `amlb flaml example` == `amlb run flaml example`
+    else:
+        rest = argv[1:]
+    try:
+        module = importlib.import_module(COMMANDS[command])
+        parser = argparse.ArgumentParser(prog=f"amlb {command}", description=getattr(module, "HELP", None))
+        module.configure(parser)
+        args = parser.parse_args(rest)
+        return int(module.execute(args) or 0)
+    except UserError as e:
+        print(f"amlb: error: {e.one_line()}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("amlb: interrupted", file=sys.stderr)
+        return 130

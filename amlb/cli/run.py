@@ -1,0 +1,117 @@
+"""``amlb run``: run frameworks on a benchmark (AMLB-compatible command line)."""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+HELP = "Run AutoML frameworks on a benchmark under a constraint; results go to a store and results.csv."
+
+
+def _folds(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a fold is a number, got '{text}'") from None
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("framework", nargs="?", help="framework[:tag], or several separated by commas")
+    p.add_argument("benchmark", nargs="?", default="example",
+                   help="benchmark name (resources/benchmarks/, USERDIR/benchmarks/), a YAML file, "
+                        "openml/s/ID or openml/t/ID (default: example)")
+    p.add_argument("constraint", nargs="?", default="example", help="constraint preset (default: example)")
+    p.add_argument("-m", "--mode", choices=("local", "docker"), default="local")
+    p.add_argument("-f", "--fold", dest="folds", nargs="+", type=_folds, help="only these folds (0-based)")
+    p.add_argument("-t", "--task", dest="tasks", nargs="+", help="only these tasks of the benchmark")
+    p.add_argument("-o", "--outdir", type=Path, help="output directory (default: a new one under output_dir)")
+    p.add_argument("-u", "--userdir", help="user directory with config.yaml, benchmarks/, frameworks.yaml")
+    p.add_argument("--config", help="an extra config file")
+    p.add_argument("-X", "--extra", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key, e.g. -X job.cores=1 (repeatable)")
+    p.add_argument("-s", "--setup", choices=("auto", "skip", "only", "force"), default="auto",
+                   help="environments: install when missing (auto), never (skip), only install (only), rebuild (force)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --outdir: run missing jobs only")
+    p.add_argument("--retry-failed", action="store_true", help="with --resume: also rerun failed jobs")
+    p.add_argument("-p", "--parallel", type=int, help="jobs at once, on disjoint cores (default: config parallel)")
+    p.add_argument("--list-frameworks", action="store_true", help="list the known frameworks and exit")
+
+
+def execute(args: argparse.Namespace) -> int:
+    from amlb.config import load_config  # noqa: PLC0415
+    from amlb.definitions import framework_entries, load_constraint, resolve_framework  # noqa: PLC0415
+    from amlb.errors import UserError  # noqa: PLC0415
+
+    config = load_config(args.userdir, args.config, args.overrides)
+    if args.list_frameworks:
+        for name, entry in sorted(framework_entries(config).items(), key=lambda kv: kv[0].lower()):
+            extends = f" (extends {entry['extends']})" if entry.get("extends") else ""
+            print(f"{name:24} {entry.get('version', ''):10} {entry.get('description', '')}{extends}")
+        return 0
+    if not args.framework:
+        raise UserError("no framework given", "e.g. python runbenchmark.py RandomForest example")
+    if args.retry_failed and not args.resume:
+        args.resume = True
+    frameworks = [resolve_framework(name.strip(), config) for name in args.framework.split(",") if name.strip()]
+    if len({f.name for f in frameworks}) != len(frameworks):
+        raise UserError("a framework is named twice", "name each framework once")
+    constraint = load_constraint(args.constraint, config)
+    parallel = args.parallel or int(config["parallel"])
+    if parallel < 1:
+        raise UserError(f"--parallel must be at least 1, got {parallel}", "e.g. --parallel 2")
+    from amlb.runner import RunRequest, default_out_dir, run  # noqa: PLC0415
+
+    out_dir = args.outdir or _resume_dir(args, config, frameworks, constraint.name) or \
+        default_out_dir(config, frameworks, args.benchmark, constraint.name, args.mode)
+    request = RunRequest(frameworks=frameworks, benchmark=args.benchmark, constraint=constraint, mode=args.mode,
+                         config=config, out_dir=out_dir.resolve(), folds=args.folds, tasks=args.tasks,
+                         resume=args.resume, retry_failed=args.retry_failed, setup=args.setup, parallel=parallel)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    summary = run(request)
+    return _report(summary, args)
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _resume_dir(args: argparse.Namespace, config, frameworks, constraint: str) -> Path | None:
+    """With --resume and no -o: the newest run of the same frameworks, benchmark, constraint and mode."""
+    if not args.resume:
+        return None
+    from amlb.runner import default_out_dir  # noqa: PLC0415
+
+    pattern = default_out_dir(config, frameworks, args.benchmark, constraint, args.mode).name.rsplit(".", 1)[0]
+    root = config.path("output_dir")
+    candidates = sorted(root.glob(pattern + ".*")) if root.is_dir() else []
+    return candidates[-1] if candidates else None
+
+
+def _report(summary, args: argparse.Namespace) -> int:
+    from rich.console import Console  # noqa: PLC0415
+
+    from amlb.progress import summary_table  # noqa: PLC0415
+    from amlb.store import ResultStore  # noqa: PLC0415
+
+    console = Console(stderr=False, highlight=False)
+    out = summary.out_dir
+    if args.setup == "only":
+        for line in summary.setup_errors:
+            print(f"amlb: error: setup failed: {line}", file=sys.stderr)
+        console.print("environments ready" if not summary.setup_errors else "some environments failed")
+        return 1 if summary.setup_errors else 0
+    store = ResultStore(out)
+    records = list(store.latest().values())
+    store.close()
+    if records:
+        console.print(summary_table(records))
+    console.print(f"\nresults: {out / 'results.csv'}  (store: {out / 'results.db'}, job logs: {out / 'jobs'})")
+    console.print(f"build the results site: amlb site {out} -o {out / 'site'}")
+    for line in summary.setup_errors:
+        print(f"amlb: error: setup failed: {line}", file=sys.stderr)
+    for line in summary.data_errors:
+        print(f"amlb: error: data: {line}", file=sys.stderr)
+    if summary.data_errors:
+        return 2
+    return 1 if summary.setup_errors else 0

@@ -1,0 +1,168 @@
+"""Configuration: defaults, user config and ``-X key.path=value`` overrides, merged and validated.
+
+The defaults in ``resources/config.yaml`` are also the schema: a key that is not there
+is a typo, and a value must have the type of the default (or the type declared in
+:data:`NULLABLE` where the default is null). Errors name the file, the key and the line.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from amlb.errors import UserError
+from amlb.resources import resource_path
+
+#: types of keys whose default is null
+NULLABLE: dict[str, tuple[type, ...]] = {
+    "openml.server": (str,), "openml.apikey": (str,),
+    "environments.python": (str,),
+    "job.cores": (int,), "job.max_runtime_seconds": (int, float), "job.max_mem_size_mb": (int,),
+    "energy.country": (str,), "energy.region": (str,), "energy.carbon_intensity_g_per_kwh": (int, float),
+    "energy.cpu_power_w": (int, float), "energy.ram_power_w_per_gb": (int, float),
+    "dask.scheduler": (str,),
+}
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a value came from, for error messages."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}, line {self.line}" if self.line else self.file
+
+
+def load_yaml(path: Path) -> tuple[Any, dict[str, int]]:
+    """Parse a YAML file; return the data and the line of every dotted key path.
+
+    Malformed YAML raises a one-line UserError naming the file and line.
+    """
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise UserError(f"cannot read {path}: {e.strerror}", "check the path") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f", line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise UserError(f"malformed YAML in {path}{where}: {problem}", "fix the file's syntax") from None
+    lines: dict[str, int] = {}
+    _collect_lines(node, "", lines)
+    return data, lines
+
+
+def _collect_lines(node: Any, prefix: str, out: dict[str, int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            path = f"{prefix}{key_node.value}"
+            out[path] = key_node.start_mark.line + 1
+            _collect_lines(value_node, path + ".", out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            out[f"{prefix}{i}"] = item.start_mark.line + 1
+            _collect_lines(item, f"{prefix}{i}.", out)
+
+
+class Config(dict):
+    """The merged configuration: a nested dict with dotted access via :meth:`get_path`."""
+
+    def get_path(self, dotted: str) -> Any:
+        value: Any = self
+        for part in dotted.split("."):
+            value = value[part]
+        return value
+
+    def path(self, dotted: str) -> Path:
+        """A configured directory or file, with ``~`` and environment variables expanded."""
+        return Path(os.path.expandvars(os.path.expanduser(str(self.get_path(dotted)))))
+
+
+def _check_and_merge(base: dict, update: dict, where: Located, lines: dict[str, int], prefix: str = "") -> None:
+    for key, value in update.items():
+        dotted = f"{prefix}{key}"
+        loc = Located(where.file, lines.get(dotted))
+        if key not in base:
+            close = difflib.get_close_matches(str(key), [str(k) for k in base], n=1)
+            hint = f"did you mean '{prefix}{close[0]}'?" if close else "see resources/config.yaml for the keys"
+            raise UserError(f"unknown config key '{dotted}' ({loc})", hint)
+        default = base[key]
+        if isinstance(default, dict):
+            if not isinstance(value, dict):
+                raise UserError(f"config key '{dotted}' must be a mapping ({loc})", "indent its sub-keys below it")
+            _check_and_merge(default, value, where, lines, dotted + ".")
+            continue
+        base[key] = _checked_value(dotted, default, value, loc)
+
+
+def _checked_value(dotted: str, default: Any, value: Any, loc: Located) -> Any:
+    if value is None:
+        return None
+    allowed = NULLABLE.get(dotted) or (type(default),)
+    if float in allowed and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, bool) != (bool in allowed) or not isinstance(value, allowed):
+        names = " or ".join(t.__name__ for t in allowed)
+        raise UserError(f"config key '{dotted}' must be {names}, got {value!r} ({loc})", "correct its value")
+    return value
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``key.path=value`` with the value parsed as YAML (``-X job.cores=2``)."""
+    if "=" not in text:
+        raise UserError(f"-X takes key.path=value, got '{text}'", "e.g. -X job.cores=2")
+    key, _, raw = text.partition("=")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        value = raw
+    return key.strip(), value
+
+
+def _nest(dotted: str, value: Any) -> dict:
+    out: dict = {}
+    node = out
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+    return out
+
+
+def load_config(user_dir: str | Path | None = None, config_file: str | Path | None = None,
+                overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Defaults, then ``USERDIR/config.yaml``, then ``config_file``, then ``-X`` overrides."""
+    defaults_path = resource_path("config.yaml")
+    defaults, _ = load_yaml(defaults_path)
+    config = Config(copy.deepcopy(defaults))
+    sources: list[Path] = []
+    if user_dir is not None:
+        user_file = Path(user_dir).expanduser() / "config.yaml"
+        if user_file.exists():
+            sources.append(user_file)
+        config["user_dir"] = str(Path(user_dir).expanduser())
+    if config_file is not None:
+        if not Path(config_file).exists():
+            raise UserError(f"config file {config_file} does not exist", "check the --config path")
+        sources.append(Path(config_file))
+    for source in sources:
+        data, lines = load_yaml(source)
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            raise UserError(f"{source} must hold a mapping of config keys", "see resources/config.yaml")
+        _check_and_merge(config, data, Located(str(source)), lines)
+    for text in overrides:
+        key, value = parse_override(text)
+        _check_and_merge(config, _nest(key, value), Located(f"-X {text}"), {})
+    return config

@@ -1,0 +1,231 @@
+"""Framework, constraint and benchmark definitions, read from YAML.
+
+- Frameworks: each adapter folder ``frameworks/NAME/framework.yaml`` defines NAME;
+  ``resources/frameworks.yaml`` (and ``frameworks_TAG.yaml`` for ``NAME:TAG``) and the
+  user's ``frameworks.yaml`` add entries that ``extends`` another one and override
+  version, requirements or params.
+- Constraints: named presets in ``resources/constraints.yaml`` and the user's.
+- Benchmarks: ``resources/benchmarks/NAME.yaml``, the user's ``benchmarks/NAME.yaml``, a
+  YAML path, or an OpenML reference resolved by :mod:`amlb.datasets`.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from amlb.config import Config, load_yaml
+from amlb.datasets.api import TaskSpec
+from amlb.errors import UserError
+from amlb.resources import frameworks_dir, resource_path
+
+_FRAMEWORK_KEYS = {"extends", "adapter", "version", "requirements", "python", "system_packages",
+                   "params", "description", "project", "setup_env"}
+
+
+@dataclass(frozen=True)
+class FrameworkDef:
+    """A resolved framework definition."""
+
+    name: str
+    adapter_dir: Path
+    version: str
+    requirements: tuple[str, ...]
+    params: dict[str, Any] = field(default_factory=dict)
+    python: str | None = None  # Python version the framework needs (Docker images use it)
+    system_packages: tuple[str, ...] = ()  # Debian packages its image needs
+    setup_env: dict[str, str] = field(default_factory=dict)  # environment for the install
+    description: str = ""
+    project: str = ""
+    tag: str | None = None
+
+    @property
+    def exec_path(self) -> Path:
+        return self.adapter_dir / "exec.py"
+
+    def source_digest(self) -> str:
+        """Hash of the adapter folder's files: a changed adapter is a changed framework."""
+        h = hashlib.sha256()
+        for path in sorted(self.adapter_dir.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(path.relative_to(self.adapter_dir).as_posix().encode())
+                h.update(path.read_bytes())
+        return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Constraint:
+    name: str
+    folds: int | None
+    max_runtime_seconds: float
+    cores: int
+    max_mem_size_mb: int | None
+
+
+def _adapter_entries() -> dict[str, dict[str, Any]]:
+    entries = {}
+    for yml in sorted(frameworks_dir().glob("*/framework.yaml")):
+        data, _ = load_yaml(yml)
+        data = dict(data or {})
+        data.setdefault("adapter", yml.parent.name)
+        entries[yml.parent.name] = data
+    return entries
+
+
+def _definition_files(config: Config, tag: str | None) -> list[Path]:
+    name = f"frameworks_{tag}.yaml" if tag else "frameworks.yaml"
+    files = [resource_path(name)]
+    files.append(config.path("user_dir") / name)
+    return [f for f in files if f.is_file()]
+
+
+def framework_entries(config: Config, tag: str | None = None) -> dict[str, dict[str, Any]]:
+    """All framework entries (unresolved) for a tag, adapter folders first."""
+    entries = _adapter_entries()
+    if tag and not _definition_files(config, tag):
+        raise UserError(f"unknown framework tag '{tag}'", f"no resources/frameworks_{tag}.yaml exists")
+    for path in _definition_files(config, tag):
+        data, lines = load_yaml(path)
+        for name, entry in (data or {}).items():
+            entry = dict(entry or {})
+            unknown = set(entry) - _FRAMEWORK_KEYS
+            if unknown:
+                key = sorted(unknown)[0]
+                raise UserError(f"unknown key '{key}' in framework '{name}' ({path}, line {lines.get(f'{name}.{key}')})",
+                                f"allowed keys: {', '.join(sorted(_FRAMEWORK_KEYS))}")
+            if name in entries and "extends" not in entry:
+                entries[name] = {**entries[name], **entry}
+            else:
+                entries[name] = entry
+    return entries
+
+
+def resolve_framework(spec: str, config: Config) -> FrameworkDef:
+    """``NAME`` or ``NAME:TAG`` (case-insensitive) to a resolved definition."""
+    name, _, tag = spec.partition(":")
+    entries = framework_entries(config, tag or None)
+    by_lower = {k.lower(): k for k in entries}
+    if name.lower() not in by_lower:
+        close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.5)
+        hint = ("did you mean " + " or ".join(by_lower[c] for c in close) + "?") if close else \
+            "list them with `amlb run --list-frameworks`"
+        raise UserError(f"unknown framework '{name}'", hint)
+    return _resolve(by_lower[name.lower()], entries, tag or None, set())
+
+
+def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, seen: set[str]) -> FrameworkDef:
+    if name in seen:
+        raise UserError(f"framework '{name}' extends itself through {sorted(seen)}", "break the extends cycle")
+    entry = entries[name]
+    merged: dict[str, Any] = {}
+    parent_name = entry.get("extends")
+    if parent_name:
+        if parent_name not in entries:
+            raise UserError(f"framework '{name}' extends unknown framework '{parent_name}'", "fix its extends key")
+        parent = _resolve(parent_name, entries, tag, seen | {name})
+        merged = {"adapter": parent.adapter_dir.name, "version": parent.version,
+                  "requirements": list(parent.requirements), "python": parent.python,
+                  "system_packages": list(parent.system_packages), "params": dict(parent.params),
+                  "setup_env": dict(parent.setup_env), "description": parent.description,
+                  "project": parent.project}
+    for key, value in entry.items():
+        if key == "params":
+            merged["params"] = {**merged.get("params", {}), **(value or {})}
+        elif key != "extends":
+            merged[key] = value
+    adapter_dir = frameworks_dir() / str(merged.get("adapter", name))
+    if not (adapter_dir / "exec.py").is_file():
+        raise UserError(f"framework '{name}' has no adapter: {adapter_dir}/exec.py is missing",
+                        "set its adapter key to a folder under frameworks/")
+    return FrameworkDef(
+        name=name, adapter_dir=adapter_dir, version=str(merged.get("version", "")),
+        requirements=tuple(str(r) for r in merged.get("requirements") or ()),
+        params=dict(merged.get("params") or {}), python=merged.get("python"),
+        system_packages=tuple(merged.get("system_packages") or ()),
+        setup_env={str(k): str(v) for k, v in (merged.get("setup_env") or {}).items()},
+        description=str(merged.get("description", "")), project=str(merged.get("project", "")), tag=tag)
+
+
+def load_constraint(name: str, config: Config) -> Constraint:
+    presets: dict[str, Any] = {}
+    for path in (resource_path("constraints.yaml"), config.path("user_dir") / "constraints.yaml"):
+        if path.is_file():
+            presets.update(load_yaml(path)[0] or {})
+    if name not in presets:
+        close = difflib.get_close_matches(name, list(presets), n=3, cutoff=0.5)
+        hint = f"did you mean {' or '.join(close)}?" if close else f"known constraints: {', '.join(presets)}"
+        raise UserError(f"unknown constraint '{name}'", hint)
+    p = presets[name]
+    job = config["job"]
+    return Constraint(
+        name=name, folds=p.get("folds"),
+        max_runtime_seconds=float(job["max_runtime_seconds"] or p.get("max_runtime_seconds", 3600)),
+        cores=int(job["cores"] or p.get("cores", 1)),
+        max_mem_size_mb=job["max_mem_size_mb"] or p.get("max_mem_size_mb"))
+
+
+_TASK_KEYS = {"name", "openml_task_id", "openml_dataset_id", "dataset", "builtin", "folds", "metric",
+              "description", "max_runtime_seconds", "cores", "max_mem_size_mb", "target", "type", "fold_seed"}
+
+
+def _benchmark_file(name: str, config: Config) -> Path | None:
+    as_path = Path(name).expanduser()
+    if as_path.suffix in (".yaml", ".yml") and as_path.is_file():
+        return as_path
+    for folder in (config.path("user_dir") / "benchmarks", resource_path("benchmarks")):
+        candidate = folder / f"{name}.yaml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_benchmark(name: str, config: Config) -> list[TaskSpec]:
+    """The tasks of a benchmark: a YAML definition or an OpenML suite/task reference."""
+    from amlb.datasets import resolve_benchmark  # noqa: PLC0415 - heavy (openml) only when needed
+
+    path = _benchmark_file(name, config)
+    if path is None:
+        specs = resolve_benchmark(name, datasets_config(config))
+        if specs is not None:
+            return specs
+        known = sorted(p.stem for p in resource_path("benchmarks").glob("*.yaml"))
+        close = difflib.get_close_matches(name, known, n=2, cutoff=0.5)
+        hint = f"did you mean {' or '.join(close)}?" if close else \
+            f"known: {', '.join(known)}, a YAML file, openml/s/ID or openml/t/ID"
+        raise UserError(f"unknown benchmark '{name}'", hint)
+    data, lines = load_yaml(path)
+    if not isinstance(data, list):
+        raise UserError(f"benchmark {path} must be a list of tasks", "see resources/benchmarks/example.yaml")
+    specs = []
+    for i, entry in enumerate(data):
+        where = f"{path}, line {lines.get(str(i))}"
+        if not isinstance(entry, dict) or "name" not in entry:
+            raise UserError(f"task {i + 1} of {where} has no name", "give every task a name")
+        unknown = set(entry) - _TASK_KEYS
+        if unknown:
+            raise UserError(f"unknown key '{sorted(unknown)[0]}' in task '{entry['name']}' ({where})",
+                            f"allowed keys: {', '.join(sorted(_TASK_KEYS))}")
+        sources = [k for k in ("openml_task_id", "openml_dataset_id", "dataset", "builtin") if entry.get(k)]
+        if len(sources) != 1:
+            raise UserError(f"task '{entry['name']}' ({where}) needs exactly one of openml_task_id, "
+                            "openml_dataset_id, dataset, builtin", f"it has {sources or 'none'}")
+        extra = {k: entry[k] for k in ("max_runtime_seconds", "cores", "max_mem_size_mb", "target", "type",
+                                       "fold_seed") if k in entry}
+        specs.append(TaskSpec(
+            name=str(entry["name"]), openml_task_id=entry.get("openml_task_id"),
+            openml_dataset_id=entry.get("openml_dataset_id"), dataset=entry.get("dataset"),
+            builtin=entry.get("builtin"), folds=entry.get("folds"), metric=entry.get("metric"),
+            description=str(entry.get("description", "")), source_file=str(path), extra=extra))
+    return specs
+
+
+def datasets_config(config: Config):
+    """The datasets stage's view of the configuration."""
+    from amlb.datasets.api import DatasetsConfig  # noqa: PLC0415
+
+    return DatasetsConfig(
+        cache_dir=config.path("data.cache_dir"), openml_cache_dir=config.path("openml.cache_dir"),
+        openml_server=config["openml"]["server"], openml_apikey=config["openml"]["apikey"],
+        base_dir=config.path("user_dir"))

@@ -1,0 +1,145 @@
+"""Local mode: one virtual environment per (Python version, pinned requirements).
+
+Environments live in ``environments.dir`` under the hash of what goes into them, so two
+versions of one framework never overwrite each other and an unchanged environment is
+reused. A build is serialised by a file lock (two runs may ask at once), logged, and
+marked complete only when it succeeded; ``force`` rebuilds.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from amlb.config import Config
+from amlb.definitions import FrameworkDef
+from amlb.errors import UserError
+
+COMPLETE = ".amlb-complete.json"
+
+
+class EnvironmentBuildError(RuntimeError):
+    """Installing a framework failed; the message names the log."""
+
+
+@dataclass(frozen=True)
+class VirtualEnv:
+    key: str
+    path: Path
+
+    @property
+    def python(self) -> Path:
+        return self.path / "bin" / "python"
+
+
+def _python_version(python: str) -> str:
+    out = subprocess.run([python, "-c", "import sys; print('.'.join(map(str, sys.version_info[:3])))"],
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise UserError(f"cannot run the Python interpreter '{python}'", "fix environments.python in your config")
+    return out.stdout.strip()
+
+
+def environment_key(python_version: str, requirements: tuple[str, ...]) -> str:
+    payload = json.dumps({"python": python_version, "requirements": sorted(requirements)})
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _installer(config: Config) -> str:
+    choice = config["environments"]["installer"]
+    has_uv = shutil.which("uv") is not None or _uv_module_available()
+    if choice == "uv" and not has_uv:
+        raise UserError("environments.installer is uv but uv is not installed", "pip install uv, or set it to pip")
+    return "uv" if choice == "uv" or (choice == "auto" and has_uv) else "pip"
+
+
+def _uv_module_available() -> bool:
+    try:
+        import uv  # noqa: F401, PLC0415
+
+        return True
+    except ImportError:
+        return False
+
+
+def _uv() -> str:
+    exe = shutil.which("uv")
+    if exe:
+        return exe
+    import uv  # noqa: PLC0415
+
+    return uv.find_uv_bin()
+
+
+def _commands(installer: str, python: str, path: Path, requirements: Path) -> list[list[str]]:
+    if installer == "uv":
+        uv = _uv()
+        return [[uv, "venv", "--quiet", "--python", python, str(path)],
+                [uv, "pip", "install", "--python", str(path / "bin" / "python"), "-r", str(requirements)]]
+    return [[python, "-m", "venv", str(path)],
+            [str(path / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check",
+             "-r", str(requirements)]]
+
+
+def locate(fw: FrameworkDef, config: Config) -> VirtualEnv:
+    """Where the framework's environment is (or will be), by its key."""
+    python = config["environments"]["python"] or sys.executable
+    key = environment_key(_python_version(python), fw.requirements)
+    return VirtualEnv(key=key, path=config.path("environments.dir") / key)
+
+
+def is_complete(env: VirtualEnv) -> bool:
+    return (env.path / COMPLETE).is_file()
+
+
+def ensure_venv(fw: FrameworkDef, config: Config, *, force: bool = False, log_path: Path,
+                progress: Callable[[str], None] | None = None) -> VirtualEnv:
+    """The framework's environment, built unless an identical one exists."""
+    python = config["environments"]["python"] or sys.executable
+    env = locate(fw, config)
+    root, key = env.path.parent, env.key
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if is_complete(env) and not force:
+            return env
+        _build(fw, env, python, _installer(config), log_path, progress)
+    return env
+
+
+def _build(fw: FrameworkDef, env: VirtualEnv, python: str, installer: str, log_path: Path,
+           progress: Callable[[str], None] | None) -> None:
+    if env.path.exists():
+        shutil.rmtree(env.path)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    requirements = env.path.parent / f"{env.key}.requirements.txt"
+    requirements.write_text("\n".join(fw.requirements) + "\n")
+    environ = {**os.environ, **fw.setup_env, "UV_PYTHON_DOWNLOADS": "never", "PIP_NO_INPUT": "1"}
+    start = time.monotonic()
+    with open(log_path, "a") as log:
+        log.write(f"# building environment {env.key} for {fw.name} with {installer}\n")
+        for cmd in _commands(installer, python, env.path, requirements):
+            log.write("$ " + " ".join(cmd) + "\n")
+            log.flush()
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environ)
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                log.write(line)
+                if progress and line.strip():
+                    progress(line.strip()[:100])
+            if proc.wait() != 0:
+                log.flush()
+                tail = " | ".join(log_path.read_text().strip().splitlines()[-3:])
+                raise EnvironmentBuildError(f"installing {fw.name} failed (see {log_path}): {tail}")
+    manifest = {"framework": fw.name, "requirements": list(fw.requirements), "python": python,
+                "installer": installer, "seconds": round(time.monotonic() - start, 1),
+                "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    (env.path / COMPLETE).write_text(json.dumps(manifest, indent=1))

@@ -1,0 +1,189 @@
+"""A cgroup per job, where the runner may create one (root, or a delegated subtree).
+
+The job's process joins the cgroup before it runs anything, so every descendant is in
+it: the kernel enforces the memory limit and CPU set, and the cgroup's counters give
+the whole tree's CPU time and peak memory exactly. Both cgroup v1 (one hierarchy per
+controller) and v2 (unified) are supported; :func:`open_cgroups` returns None where
+neither can be used, and the runner then falls back to process-tree accounting.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+V1_ROOT = Path("/sys/fs/cgroup")
+V1_CONTROLLERS = ("memory", "cpuacct", "cpuset")
+BASE = "amlb"
+USER_HZ = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Usage:
+    cpu_user_s: float
+    cpu_sys_s: float
+    peak_mb: float | None
+    oom_killed: bool
+
+
+def _write(path: Path, value: str) -> None:
+    with open(path, "w") as f:
+        f.write(value)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def _kv(text: str) -> dict[str, int]:
+    out = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].lstrip("-").isdigit():
+            out[parts[0]] = int(parts[1])
+    return out
+
+
+class JobCgroup:
+    """One job's cgroup; create with :meth:`CgroupManager.create`."""
+
+    def __init__(self, dirs: dict[str, Path], version: int):
+        self.dirs, self.version = dirs, version
+
+    @property
+    def procs_files(self) -> list[str]:
+        return [str(d / "cgroup.procs") for d in dict.fromkeys(self.dirs.values())]
+
+    def pids(self) -> list[int]:
+        found: set[int] = set()
+        for procs in self.procs_files:
+            found.update(int(p) for p in _read(Path(procs)).split())
+        return sorted(found)
+
+    def usage(self) -> Usage:
+        if self.version == 1:
+            cpu = self.dirs["cpuacct"]
+            user_ns, sys_ns = _read(cpu / "cpuacct.usage_user").strip(), _read(cpu / "cpuacct.usage_sys").strip()
+            if user_ns and sys_ns:
+                user, system = int(user_ns) / 1e9, int(sys_ns) / 1e9
+            else:  # older kernels: USER_HZ ticks
+                stat = _kv(_read(cpu / "cpuacct.stat"))
+                user, system = stat.get("user", 0) / USER_HZ, stat.get("system", 0) / USER_HZ
+            mem = self.dirs["memory"]
+            peak = _read(mem / "memory.max_usage_in_bytes").strip()
+            oom = _kv(_read(mem / "memory.oom_control")).get("oom_kill", 0) > 0
+            return Usage(user, system, int(peak) / 2**20 if peak else None, oom)
+        d = self.dirs["unified"]
+        stat = _kv(_read(d / "cpu.stat"))
+        peak = _read(d / "memory.peak").strip()
+        oom = _kv(_read(d / "memory.events")).get("oom_kill", 0) > 0
+        return Usage(stat.get("user_usec", 0) / 1e6, stat.get("system_usec", 0) / 1e6,
+                     int(peak) / 2**20 if peak else None, oom)
+
+    def kill(self, timeout: float = 10.0) -> None:
+        """SIGKILL every process in the cgroup until it is empty."""
+        if self.version == 2 and (self.dirs["unified"] / "cgroup.kill").exists():
+            _write(self.dirs["unified"] / "cgroup.kill", "1")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pids = self.pids()
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.02)
+
+    def remove(self) -> None:
+        self.kill()
+        for d in dict.fromkeys(self.dirs.values()):
+            for _ in range(50):
+                try:
+                    d.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:  # zombies still being reaped
+                    time.sleep(0.02)
+
+
+class CgroupManager:
+    """Creates job cgroups under one base group."""
+
+    def __init__(self, version: int, bases: dict[str, Path]):
+        self.version, self.bases = version, bases
+
+    def create(self, tag: str, cpus: tuple[int, ...], memory_mb: int | None) -> JobCgroup:
+        dirs = {name: base / tag for name, base in self.bases.items()}
+        for d in dict.fromkeys(dirs.values()):
+            d.mkdir(exist_ok=True)
+        cpu_list = ",".join(map(str, cpus))
+        if self.version == 1:
+            cpuset = dirs["cpuset"]
+            _write(cpuset / "cpuset.mems", _read(self.bases["cpuset"] / "cpuset.mems").strip() or "0")
+            _write(cpuset / "cpuset.cpus", cpu_list)
+            if memory_mb:
+                _write(dirs["memory"] / "memory.limit_in_bytes", str(memory_mb * 2**20))
+                try:  # swap off for the job where the kernel accounts swap
+                    _write(dirs["memory"] / "memory.memsw.limit_in_bytes", str(memory_mb * 2**20))
+                except OSError:
+                    pass
+        else:
+            d = dirs["unified"]
+            if (d / "cpuset.cpus").exists():
+                _write(d / "cpuset.cpus", cpu_list)
+            if memory_mb:
+                _write(d / "memory.max", str(memory_mb * 2**20))
+                if (d / "memory.swap.max").exists():
+                    _write(d / "memory.swap.max", "0")
+        return JobCgroup(dirs, self.version)
+
+
+def _v1_manager() -> CgroupManager | None:
+    bases = {c: V1_ROOT / c / BASE for c in V1_CONTROLLERS}
+    if not all((V1_ROOT / c / "cgroup.procs").exists() for c in V1_CONTROLLERS):
+        return None
+    try:
+        for c, base in bases.items():
+            base.mkdir(exist_ok=True)
+        cpus = _read(V1_ROOT / "cpuset" / "cpuset.cpus").strip()
+        mems = _read(V1_ROOT / "cpuset" / "cpuset.mems").strip()
+        if not _read(bases["cpuset"] / "cpuset.cpus").strip():
+            _write(bases["cpuset"] / "cpuset.cpus", cpus)
+        if not _read(bases["cpuset"] / "cpuset.mems").strip():
+            _write(bases["cpuset"] / "cpuset.mems", mems)
+    except OSError:
+        return None
+    return CgroupManager(1, bases)
+
+
+def _v2_manager() -> CgroupManager | None:
+    root = V1_ROOT
+    if not (root / "cgroup.controllers").exists():
+        return None
+    available = _read(root / "cgroup.controllers").split()
+    if "memory" not in available or "cpu" not in available:
+        return None
+    base = root / BASE
+    try:
+        base.mkdir(exist_ok=True)
+        wanted = [c for c in ("memory", "cpu", "cpuset") if c in available]
+        _write(root / "cgroup.subtree_control", " ".join(f"+{c}" for c in wanted))
+        _write(base / "cgroup.subtree_control", " ".join(f"+{c}" for c in wanted))
+    except OSError:
+        return None
+    return CgroupManager(2, {"unified": base})
+
+
+def open_cgroups(setting: str = "auto") -> CgroupManager | None:
+    """A manager when per-job cgroups can be made here, else None."""
+    if setting == "off" or os.geteuid() != 0:
+        return None
+    return _v2_manager() or _v1_manager()

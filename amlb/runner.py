@@ -1,0 +1,290 @@
+"""A benchmark run: config -> plan -> environments -> execution under limits -> store.
+
+:func:`run` is what ``amlb run`` / ``runbenchmark.py`` call. Jobs run on ``parallel``
+disjoint CPU slots; each slot keeps one executor per framework. Every job leaves one
+final record in the store, whatever happened (setup and data failures included).
+"""
+from __future__ import annotations
+
+import os
+import queue
+import re
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from amlb import __version__
+from amlb.config import Config
+from amlb.datasets.api import TaskData
+from amlb.definitions import Constraint, FrameworkDef, datasets_config, load_benchmark
+from amlb.environments import PreparedEnvironment, SetupError, prepare_environment
+from amlb.errors import DataError, UserError
+from amlb.execution.api import Executor
+from amlb.execution.cgroups import open_cgroups
+from amlb.execution.local import WorkerStartError
+from amlb.jobs import JobSettings, conclude, job_dir, prepare
+from amlb.metering_hook import EnergyHook
+from amlb.plan import Job, PlannedTask, make_jobs, select_folds
+from amlb.progress import Progress
+from amlb.record import JobRecord, Status
+from amlb.store import ResultStore, needs_run
+
+
+@dataclass
+class RunRequest:
+    frameworks: list[FrameworkDef]
+    benchmark: str
+    constraint: Constraint
+    mode: str
+    config: Config
+    out_dir: Path
+    folds: list[int] | None = None
+    tasks: list[str] | None = None
+    resume: bool = False
+    retry_failed: bool = False
+    setup: str = "auto"
+    parallel: int = 1
+
+
+@dataclass
+class RunSummary:
+    out_dir: Path
+    records: list[JobRecord] = field(default_factory=list)
+    data_errors: list[str] = field(default_factory=list)
+    setup_errors: list[str] = field(default_factory=list)
+
+
+def default_out_dir(config: Config, frameworks: list[FrameworkDef], benchmark: str, constraint: str, mode: str) -> Path:
+    names = "_".join(fw.name for fw in frameworks)
+    bench = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(benchmark).stem if benchmark.endswith(".yaml") else benchmark)
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+    return config.path("output_dir") / f"{names}.{bench}.{constraint}.{mode}.{stamp}"
+
+
+def cpu_slots(parallel: int, cores: int) -> list[tuple[int, ...]]:
+    """``parallel`` disjoint CPU sets of ``cores`` CPUs each, from the CPUs this process may use."""
+    available = sorted(os.sched_getaffinity(0))
+    if cores > len(available):
+        raise UserError(f"a job needs {cores} cores but this machine gives the runner {len(available)}",
+                        f"use a smaller constraint or -X job.cores={len(available)}")
+    if parallel * cores > len(available):
+        raise UserError(f"--parallel {parallel} x {cores} cores needs {parallel * cores} CPUs but only "
+                        f"{len(available)} are available", f"use --parallel {len(available) // cores} or fewer")
+    return [tuple(available[i * cores:(i + 1) * cores]) for i in range(parallel)]
+
+
+def open_tasks(request: RunRequest, progress: Progress) -> list[PlannedTask]:
+    from amlb.datasets import open_task  # noqa: PLC0415
+
+    specs = load_benchmark(request.benchmark, request.config)
+    if request.tasks:
+        by_name = {s.name.lower(): s for s in specs}
+        missing = [t for t in request.tasks if t.lower() not in by_name]
+        if missing:
+            raise UserError(f"task '{missing[0]}' is not in benchmark {request.benchmark}",
+                            f"its tasks: {', '.join(s.name for s in specs)}")
+        specs = [by_name[t.lower()] for t in request.tasks]
+    dcfg = datasets_config(request.config)
+    planned = []
+    for spec in specs:
+        progress.note(f"loading task {spec.name}")
+        task = PlannedTask(spec)
+        try:
+            task.data = open_task(spec, dcfg)
+        except DataError as e:
+            task.error = e
+        n_folds = task.data.n_folds if task.data else None
+        task.folds = select_folds(spec, n_folds, request.constraint, request.folds)
+        planned.append(task)
+    return planned
+
+
+class Run:
+    """The state of one run while its jobs execute."""
+
+    def __init__(self, request: RunRequest, store: ResultStore, progress: Progress):
+        self.request, self.store, self.progress = request, store, progress
+        cfg = request.config["job"]
+        self.settings = JobSettings(cfg["time_tolerance_ratio"], cfg["time_grace_seconds"],
+                                    tuple(cfg["inference_batch_sizes"]), cfg["inference_repeats"],
+                                    cfg["inference_max_seconds"])
+        self.attempts = max(1, int(cfg["attempts"]))
+        self.cgroups = open_cgroups(cfg["cgroups"]) if request.mode == "local" else None
+        self.energy = EnergyHook(request.config)
+        self.lock = threading.Lock()
+        self.run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        self.records: list[JobRecord] = []
+        self.last_export = 0.0
+
+    def new_record(self, job: Job, task: TaskData | None, attempt: int) -> JobRecord:
+        spec = job.task
+        return JobRecord(
+            id=task.id if task else f"task/{spec.name}", task=spec.name, framework=job.framework.name,
+            constraint=job.constraint.name, fold=job.fold, type=task.type if task else "",
+            mode=self.request.mode, version=job.framework.version, params=job.params_json,
+            app_version=f"amlb {__version__}", seed=job.seed, attempt=attempt, run_id=self.run_id,
+            budget_seconds=job.budget_seconds, cores=job.cores, memory_mb=job.memory_mb,
+            meta_features=dict(task.meta_features) if task else {})
+
+    def finish(self, job: Job, record: JobRecord) -> None:
+        record.utc = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self.lock:
+            self.store.save(record)
+            self.records.append(record)
+            if time.monotonic() - self.last_export > 5:
+                self.store.export_csv(self.request.out_dir / "results.csv")
+                self.last_export = time.monotonic()
+        self.progress.job_finished(job, record)
+
+    def record_failure(self, job: Job, task: TaskData | None, status: Status, error_type: str, info: str) -> None:
+        record = self.new_record(job, task, self.store.attempts_of(job.key) + 1)
+        record.status, record.error_type, record.info, record.duration = status, error_type, info, 0.0
+        self.finish(job, record)
+
+    def execute(self, job: Job, task: TaskData, executor: Executor, cpus: tuple[int, ...], slot: str) -> None:
+        for _ in range(self.attempts):
+            attempt = self.store.attempts_of(job.key) + 1
+            record = self.new_record(job, task, attempt)
+            record.cpuset = ",".join(map(str, cpus))
+            with self.lock:
+                self.store.save(record)  # status running: an interrupted job is rerun on resume
+            self.progress.job_started(job, slot)
+            start = time.monotonic()
+            try:
+                files = task.fold(job.fold)
+            except DataError as e:
+                record.status, record.error_type, record.info = Status.DATA_ERROR, type(e).__name__, e.one_line()
+                record.duration = time.monotonic() - start
+                self.finish(job, record)
+                return
+            directory = job_dir(self.request.out_dir, job, attempt)
+            launch = prepare(job, task, files, directory, cpus, self.settings, tag=f"{self.run_id}-{slot}-{attempt}-"
+                             f"{abs(hash(job.key)) % 10**8}")
+            window = self.energy.start()
+            try:
+                outcome = executor.run(launch)
+            except WorkerStartError as e:
+                record.status, record.error_type, record.info = Status.SETUP_ERROR, "AdapterImportError", str(e)
+                record.duration = time.monotonic() - start
+                self.finish(job, record)
+                return
+            conclude(record, job, task, files, launch, outcome)
+            record.duration = time.monotonic() - start
+            record.energy = self.energy.finish(window, record, job)
+            self.finish(job, record)
+            if record.status is not Status.INFRASTRUCTURE_ERROR:
+                return
+
+
+def run(request: RunRequest) -> RunSummary:
+    """Execute the plan; return what happened (records of this invocation)."""
+    out = request.out_dir
+    if ResultStore.exists(out) and not request.resume:
+        raise UserError(f"{out} already holds results", "add --resume to continue that run, or choose another -o")
+    _check_writable(out)
+    slots = cpu_slots(request.parallel, request.constraint.cores)
+    summary = RunSummary(out_dir=out)
+    store = ResultStore(out)
+    progress = Progress(total=0)
+    executors: dict[tuple[str, int], Executor] = {}
+    run_state: Run | None = None
+    try:
+        planned = open_tasks(request, progress)
+        jobs = make_jobs(request.frameworks, planned, request.constraint, int(request.config["seed"]))
+        previous = store.latest() if request.resume else {}
+        todo = [j for j in jobs if needs_run(previous.get(j.key), request.retry_failed)]
+        progress.total = len(todo)
+        run_state = Run(request, store, progress)
+        store.set_meta("run", {"benchmark": request.benchmark, "constraint": request.constraint.name,
+                               "mode": request.mode, "frameworks": [f.name for f in request.frameworks],
+                               "app_version": __version__, "parallel": request.parallel})
+        store.set_meta("host", run_state.energy.host_record())
+        environments = _setup(request, run_state, progress, summary,
+                              {j.framework.name for j in todo} if request.setup != "only" else None)
+        if request.setup == "only":
+            return summary
+        tasks = {t.spec.name: t for t in planned}
+        for t in planned:
+            if t.error is not None:
+                summary.data_errors.append(f"{t.spec.name}: {t.error.one_line()}")
+        queue_: queue.Queue[Job] = queue.Queue()
+        for job in todo:
+            task = tasks[job.task.name]
+            env = environments.get(job.framework.name)
+            if task.error is not None:
+                run_state.record_failure(job, None, Status.DATA_ERROR, type(task.error).__name__, task.error.one_line())
+            elif isinstance(env, SetupError):
+                run_state.record_failure(job, task.data, Status.SETUP_ERROR, "SetupError", str(env))
+            else:
+                queue_.put(job)
+
+        def worker(slot_index: int) -> None:
+            cpus = slots[slot_index]
+            while True:
+                try:
+                    job = queue_.get_nowait()
+                except queue.Empty:
+                    return
+                key = (job.framework.name, slot_index)
+                if key not in executors:
+                    executors[key] = environments[job.framework.name].make_executor(
+                        cpus, out / "logs" / f"worker.{job.framework.name}.slot{slot_index}.log")
+                try:
+                    run_state.execute(job, tasks[job.task.name].data, executors[key], cpus, f"slot{slot_index}")
+                except Exception as e:  # noqa: BLE001 - a runner bug must cost one job, not the run
+                    (out / "logs").mkdir(exist_ok=True)
+                    with open(out / "logs" / "runner-errors.log", "a") as log:
+                        log.write(f"{job.key}\n{traceback.format_exc()}\n")
+                    run_state.record_failure(job, tasks[job.task.name].data, Status.INFRASTRUCTURE_ERROR,
+                                             type(e).__name__, f"runner error: {e} (see logs/runner-errors.log)")
+
+        threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(len(slots))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            while t.is_alive():
+                t.join(timeout=0.5)
+        summary.records = run_state.records
+    finally:
+        for executor in executors.values():
+            executor.close()
+        if run_state is not None:
+            run_state.energy.close()
+        progress.close()
+        if store.latest():
+            store.export_csv(out / "results.csv")
+        store.close()
+    return summary
+
+
+def _setup(request: RunRequest, run_state: Run, progress: Progress, summary: RunSummary,
+           needed: set[str] | None) -> dict[str, PreparedEnvironment | SetupError]:
+    environments: dict[str, PreparedEnvironment | SetupError] = {}
+    for fw in request.frameworks:
+        if needed is not None and fw.name not in needed:
+            continue
+        progress.note(f"setting up {fw.name} ({request.mode})")
+        try:
+            environments[fw.name] = prepare_environment(
+                fw, request.mode, request.config, setup=request.setup,
+                log_path=request.out_dir / "logs" / f"setup.{fw.name}.log", cgroups=run_state.cgroups,
+                progress=progress.status)
+        except SetupError as e:
+            environments[fw.name] = e
+            summary.setup_errors.append(f"{fw.name}: {e}")
+            progress.note(f"setup of {fw.name} failed: {e}")
+    return environments
+
+
+def _check_writable(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".amlb-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as e:
+        raise UserError(f"cannot write to the output directory {out} ({e.strerror})",
+                        "choose a writable directory with -o") from None

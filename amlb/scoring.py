@@ -1,0 +1,91 @@
+"""Validate a framework's predictions and score them, by the runner (never by the adapter).
+
+``result`` is the task's main metric with lower-is-better metrics negated, as AMLB does:
+binary ``auc``, multiclass ``neg_logloss``, regression ``neg_rmse``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics as skm
+
+from amlb.record import DEFAULT_METRIC, LOWER_IS_BETTER, TYPE_METRICS
+
+PROBA_TOLERANCE = 1e-2
+
+
+class InvalidPredictions(ValueError):
+    """The predictions cannot be scored: wrong length, NaN, unknown labels, bad probabilities."""
+
+
+@dataclass
+class Score:
+    metric: str  # e.g. "auc", "neg_logloss"
+    result: float
+    metrics: dict[str, float]
+
+
+def main_metric(task_type: str, override: str | None = None) -> str:
+    name = override or DEFAULT_METRIC[task_type]
+    return f"neg_{name}" if name in LOWER_IS_BETTER else name
+
+
+def _probabilities(predictions: pd.DataFrame, labels: list[str], predicted: np.ndarray) -> np.ndarray:
+    cols = [c for c in labels if c in predictions.columns]
+    if not cols:  # no probabilities: one-hot of the predicted labels
+        return (predicted[:, None] == np.asarray(labels)[None, :]).astype(float)
+    if len(cols) != len(labels):
+        missing = sorted(set(labels) - set(cols))
+        raise InvalidPredictions(f"probability columns missing for classes {missing}")
+    proba = predictions[labels].to_numpy(dtype=float)
+    if not np.isfinite(proba).all():
+        raise InvalidPredictions("probabilities contain NaN or infinite values")
+    if (proba < -1e-9).any():
+        raise InvalidPredictions("negative probabilities")
+    sums = proba.sum(axis=1)
+    bad = np.abs(sums - 1) > PROBA_TOLERANCE
+    if bad.any():
+        raise InvalidPredictions(f"probabilities of {int(bad.sum())} rows do not sum to 1 (e.g. {sums[bad][0]:.4g})")
+    return proba / sums[:, None]
+
+
+def score(task_type: str, truth: pd.Series, predictions: pd.DataFrame, class_labels: list[str] | None,
+          metric: str | None = None) -> Score:
+    """Check predictions against the truth and compute every metric of the task type."""
+    if "prediction" not in predictions.columns:
+        raise InvalidPredictions("no 'prediction' column")
+    if len(predictions) != len(truth):
+        raise InvalidPredictions(f"{len(predictions)} predictions for {len(truth)} test rows")
+    values: dict[str, float] = {}
+    if task_type == "regression":
+        pred = pd.to_numeric(predictions["prediction"], errors="coerce").to_numpy(dtype=float)
+        if not np.isfinite(pred).all():
+            raise InvalidPredictions("predictions contain NaN, infinite or non-numeric values")
+        y = truth.to_numpy(dtype=float)
+        values["rmse"] = float(np.sqrt(skm.mean_squared_error(y, pred)))
+        values["mae"] = float(skm.mean_absolute_error(y, pred))
+        values["r2"] = float(skm.r2_score(y, pred))
+    else:
+        labels = list(class_labels or [])
+        if predictions["prediction"].isna().any():
+            raise InvalidPredictions("predicted labels contain missing values")
+        predicted = predictions["prediction"].astype(str).to_numpy()
+        unknown = sorted(set(predicted) - set(labels))
+        if unknown:
+            raise InvalidPredictions(f"predicted labels outside the classes: {unknown[:5]}")
+        y = truth.astype(str).to_numpy()
+        proba = _probabilities(predictions, labels, predicted)
+        values["acc"] = float(skm.accuracy_score(y, predicted))
+        values["balacc"] = float(skm.balanced_accuracy_score(y, predicted))
+        order = np.argsort(labels)  # scikit-learn wants the labels sorted, with columns to match
+        values["logloss"] = float(skm.log_loss(y, np.clip(proba[:, order], 1e-15, 1),
+                                               labels=[labels[i] for i in order]))
+        if task_type == "binary":
+            values["auc"] = float(skm.roc_auc_score(y == labels[1], proba[:, 1]))
+    name = metric or DEFAULT_METRIC[task_type]
+    if name not in values:
+        raise InvalidPredictions(f"metric {name} is not computed for {task_type} tasks ({TYPE_METRICS[task_type]})")
+    result = -values[name] if name in LOWER_IS_BETTER else values[name]
+    return Score(metric=main_metric(task_type, name), result=result, metrics=values)

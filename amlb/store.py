@@ -1,0 +1,98 @@
+"""The result store: an embedded SQLite database in the run's output directory.
+
+Every job attempt is a row, written when it starts (status ``running``) and again when
+it ends, in its own transaction: a crash of the runner loses no finished job. The
+latest attempt of each job is the job's result; ``results.csv`` is exported from those.
+Resume logic lives here too: which jobs still need to run.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from amlb.record import JobRecord, Status
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS attempts (
+    job_key TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (job_key, attempt)
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+DB_NAME = "results.db"
+
+
+def job_key(framework: str, task: str, constraint: str, fold: int) -> str:
+    return f"{framework}|{task}|{constraint}|{fold}"
+
+
+class ResultStore:
+    def __init__(self, out_dir: Path):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.path = out_dir / DB_NAME
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    @staticmethod
+    def exists(out_dir: Path) -> bool:
+        return (out_dir / DB_NAME).is_file()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- writing ---------------------------------------------------------------------
+    def save(self, record: JobRecord) -> None:
+        """Insert or update an attempt (the same attempt is rewritten when it finishes)."""
+        key = job_key(record.framework, record.task, record.constraint, record.fold)
+        self.db.execute("INSERT OR REPLACE INTO attempts (job_key, attempt, status, record) VALUES (?, ?, ?, ?)",
+                        (key, record.attempt, record.status.value, record.to_json()))
+
+    def set_meta(self, key: str, value: Any) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value)))
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    # --- reading ---------------------------------------------------------------------
+    def latest(self) -> dict[str, JobRecord]:
+        """The latest attempt of every job, by job key."""
+        rows = self.db.execute(
+            "SELECT a.job_key, a.record FROM attempts a JOIN (SELECT job_key, MAX(attempt) AS m FROM attempts "
+            "GROUP BY job_key) l ON a.job_key = l.job_key AND a.attempt = l.m").fetchall()
+        return {key: JobRecord.from_json(text) for key, text in rows}
+
+    def attempts_of(self, key: str) -> int:
+        row = self.db.execute("SELECT MAX(attempt) FROM attempts WHERE job_key = ?", (key,)).fetchone()
+        return int(row[0] or 0)
+
+    def to_frame(self, records: Iterable[JobRecord] | None = None) -> pd.DataFrame:
+        recs = sorted(records if records is not None else self.latest().values(),
+                      key=lambda r: (r.framework, r.task, r.fold, r.constraint))
+        return pd.DataFrame([r.to_row() for r in recs])
+
+    def export_csv(self, path: Path) -> pd.DataFrame:
+        """Write ``results.csv`` (final attempts only; AMLB columns first) atomically."""
+        records = [r for r in self.latest().values() if r.status is not Status.RUNNING]
+        frame = self.to_frame(records)
+        tmp = path.with_suffix(".csv.tmp")
+        frame.to_csv(tmp, index=False)
+        os.replace(tmp, path)
+        return frame
+
+
+def needs_run(record: JobRecord | None, retry_failed: bool) -> bool:
+    """Whether a job runs again on resume: missing, interrupted, or failed with --retry-failed."""
+    if record is None or record.status is Status.RUNNING:
+        return True
+    return retry_failed and record.status.is_failure
