@@ -1,0 +1,95 @@
+"""Folds: seeded (stratified) k-fold splits, and fold files cut from a cached dataset.
+
+A split table has one row per (fold, row, role): ``fold`` (0-based), ``row``
+(position in ``data.parquet``) and ``test`` (True for test rows, False for
+training rows). OpenML tasks bring their own table; other datasets get a seeded
+k-fold one, stratified for classification.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from amlb.datasets import cache
+from amlb.datasets.api import FoldFiles
+from amlb.datasets.prepare import TargetChoice, task_frame
+from amlb.errors import DataError
+
+#: seed of the k-fold splits of datasets without predefined splits
+FOLD_SEED = 0
+
+
+def kfold_splits(target: pd.Series, n_folds: int, stratified: bool, seed: int = FOLD_SEED, name: str = "") -> pd.DataFrame:
+    """A seeded k-fold split table for ``target`` (stratified by its values if asked).
+
+    Raises
+    ------
+    DataError
+        Fewer rows than folds, or (stratified) a class with fewer members than folds.
+    """
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    n_rows = len(target)
+    if n_folds < 2:
+        raise DataError(f"{name}: {n_folds} fold(s) asked", "use folds >= 2")
+    if n_rows < n_folds:
+        raise DataError(f"{name}: {n_rows} rows cannot make {n_folds} folds", "use fewer folds")
+    if stratified:
+        counts = target.value_counts()
+        small = counts[counts < n_folds]
+        if len(small):
+            label, size = small.index[0], int(small.iloc[0])
+            raise DataError(
+                f"{name}: class {label!r} has {size} member(s), fewer than the {n_folds} folds",
+                "use fewer folds (TaskSpec folds:) or drop or merge the rare class",
+            )
+        splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+        parts = splitter.split(np.zeros(n_rows), target.astype(str).to_numpy())
+    else:
+        parts = KFold(n_splits=n_folds, shuffle=True, random_state=seed).split(np.zeros(n_rows))
+    tables = []
+    for fold, (train_rows, test_rows) in enumerate(parts):
+        tables.append(split_table(fold, train_rows, test_rows))
+    return pd.concat(tables, ignore_index=True)
+
+
+def split_table(fold: int, train_rows: np.ndarray, test_rows: np.ndarray) -> pd.DataFrame:
+    """The split table rows of one fold."""
+    rows = np.concatenate([np.asarray(train_rows, dtype=np.int64), np.asarray(test_rows, dtype=np.int64)])
+    is_test = np.concatenate([np.zeros(len(train_rows), bool), np.ones(len(test_rows), bool)])
+    return pd.DataFrame({"fold": np.full(len(rows), fold, dtype=np.int32), "row": rows, "test": is_test})
+
+
+def fold_paths(folds_dir: Path, i: int) -> FoldFiles:
+    """Where fold ``i``'s files live."""
+    base = folds_dir / str(i)
+    return FoldFiles(train=base / "train.parquet", test=base / "test.parquet", test_target=base / "test_target.parquet")
+
+
+def write_fold(data_path: Path, splits_path: Path, features: list[str], choice: TargetChoice, folds_dir: Path, i: int) -> FoldFiles:
+    """Write fold ``i``'s files once (atomically, under a lock) and return them.
+
+    Rows come from the split table (positions in ``data_path``); the target is typed
+    for the task and rows with a missing target are left out.
+    """
+    files = fold_paths(folds_dir, i)
+    # test_target last: its presence marks the fold complete
+    paths = [files.train, files.test, files.test_target]
+
+    def build() -> None:
+        splits = pd.read_parquet(splits_path, filters=[("fold", "==", i)])
+        if splits.empty:
+            raise DataError(f"fold {i} is not defined for this task", "ask for a fold below the task's number of folds")
+        data = pd.read_parquet(data_path, columns=[*features, choice.target])
+        train_rows = splits.loc[~splits["test"], "row"].to_numpy()
+        test_rows = splits.loc[splits["test"], "row"].to_numpy()
+        train = task_frame(data.iloc[train_rows], features, choice).reset_index(drop=True)
+        test = task_frame(data.iloc[test_rows], features, choice).reset_index(drop=True)
+        cache.write_parquet(train, files.train)
+        cache.write_parquet(test.drop(columns=[choice.target]), files.test)
+        cache.write_parquet(test[[choice.target]], files.test_target)
+
+    cache.ensure(paths, build)
+    return files
