@@ -1,0 +1,100 @@
+"""`amlb bttree` and `amlb analyze` as a user runs them."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from amlb.record import JobRecord, Status
+from conftest import DATA
+from treecompare import compare_trees
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def amlb(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "amlb", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd or ROOT, timeout=300)
+
+
+def test_bttree_cli_matches_psychotree(tmp_path):
+    out = tmp_path / "tree.json"
+    proc = amlb("bttree", DATA / "small_ties_scores.csv", "--meta", DATA / "small_ties_meta.csv", "--json", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "[1] root (n = 190" in proc.stdout and "domain in {text}" in proc.stdout
+    assert "10 subject(s) of 2 task(s) left out" in proc.stderr
+    tree = json.loads(out.read_text())
+    ref = json.loads((DATA / "psychotree_small_ties_dinf.json").read_text())
+    result = compare_trees(tree, ref)
+    assert result["problems"] == [] and result["compared"] == len(ref["nodes"])
+
+
+def test_bttree_cli_options_and_errors(tmp_path):
+    proc = amlb("bttree", DATA / "small_ties_scores.csv", "--meta", DATA / "small_ties_meta.csv",
+                "--maxdepth", "2", "--minsize", "30", "--alpha", "0.01")
+    assert proc.returncode == 0 and proc.stdout.count("[") == 3
+    proc = amlb("bttree", tmp_path / "missing.csv", "--meta", DATA / "small_ties_meta.csv")
+    assert proc.returncode == 2 and proc.stderr.startswith("amlb: error: scores file not found")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("task,model,value\na,b,1\n")
+    proc = amlb("bttree", bad, "--meta", DATA / "small_ties_meta.csv")
+    assert proc.returncode == 2 and "lacks column(s) framework, score" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_analyze_amlb(amlb_dir, tmp_path):
+    proc = amlb("analyze", amlb_dir / "classification.csv", "--constraint", "1h8c_gp3", "--meta",
+                amlb_dir / "dataset_metadata.csv", "-o", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("constraint 1h8c_gp3, 71 tasks")
+    assert "AutoGluon_benchmark" in lines[2] and "[1] root (n = 710" in proc.stdout
+    board = pd.read_csv(tmp_path / "out" / "leaderboard.csv")
+    assert board["framework"].iloc[0] == "AutoGluon_benchmark"
+    proc = amlb("analyze", amlb_dir / "classification.csv", "-o", tmp_path / "x")
+    assert proc.returncode == 2 and "several constraints" in proc.stderr
+
+
+def _our_results(directory: Path) -> None:
+    rng = np.random.default_rng(1)
+    rows = []
+    skill = {"constantpredictor": 0.0, "RandomForest": 0.6, "flaml": 0.7, "autogluon": 0.8}
+    for t in range(12):
+        n_rows = int(10 ** rng.uniform(2, 5))
+        for fold in range(2):
+            for fw, s in skill.items():
+                ok = not (fw == "flaml" and t == 3 and fold == 1)
+                result = 0.5 + 0.4 * s + rng.normal(0, 0.02) if ok else None
+                rec = JobRecord(id=f"file/t{t}", task=f"t{t}", framework=fw, constraint="test", fold=fold,
+                                type="binary", result=result, metric="auc", training_duration=5.0 + 10 * s,
+                                predict_duration=0.1, info="" if ok else "MemoryError",
+                                status=Status.OK if ok else Status.MEMORY_LIMIT,
+                                infer_seconds_per_row={1: 1e-3 * (1 + s), 1000: 1e-5 * (1 + s)},
+                                energy={"energy_kwh": 1e-4 * (1 + 3 * s)},
+                                meta_features={"n_rows": n_rows, "n_features": int(rng.integers(3, 50))})
+                rows.append(rec.to_row())
+    pd.DataFrame(rows).to_csv(directory / "results.csv", index=False)
+
+
+def test_analyze_our_results_directory(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    _our_results(run)
+    proc = amlb("analyze", run, "-o", tmp_path / "out", "--normalize", "rf_best")
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "out"
+    board = pd.read_csv(out / "leaderboard.csv").set_index("framework")
+    assert board.loc["flaml", "failures"] == 1 and board.loc["flaml", "imputed_pct"] == pytest.approx(100 / 24)
+    assert board.loc["autogluon", "energy_kwh_per_job"] == pytest.approx(1e-4 * 3.4)
+    assert board.loc["autogluon", "median_infer_s_per_1k_rows"] == pytest.approx(1e-5 * 1.8 * 1000)
+    energy = pd.read_csv(out / "pareto_energy.csv")
+    assert energy["on_front"].any()
+    failures = pd.read_csv(out / "failures.csv")
+    assert failures.to_dict("records") == [{"framework": "flaml", "status": "memory_limit", "jobs": 1, "example": "MemoryError"}]
+    tree = json.loads((out / "bttree.json").read_text())
+    assert tree["variables"] == ["n_rows", "n_features"] and tree["n_subjects"] == 24
