@@ -64,13 +64,22 @@ class Constraint:
     max_mem_size_mb: int | None
 
 
-def _adapter_entries() -> dict[str, dict[str, Any]]:
+def adapter_dirs(config: Config) -> list[Path]:
+    """Folders holding adapter folders: the project's, the user's, then ``framework_dirs``."""
+    dirs = [frameworks_dir(), config.path("user_dir") / "frameworks"]
+    dirs += [Path(d).expanduser() for d in config["framework_dirs"]]
+    return [d for d in dirs if d.is_dir()]
+
+
+def _adapter_entries(config: Config) -> dict[str, dict[str, Any]]:
+    """One entry per adapter folder (``NAME/framework.yaml`` + ``NAME/exec.py``); later folders win."""
     entries = {}
-    for yml in sorted(frameworks_dir().glob("*/framework.yaml")):
-        data, _ = load_yaml(yml)
-        data = dict(data or {})
-        data.setdefault("adapter", yml.parent.name)
-        entries[yml.parent.name] = data
+    for folder in adapter_dirs(config):
+        for yml in sorted(folder.glob("*/framework.yaml")):
+            data, _ = load_yaml(yml)
+            data = dict(data or {})
+            data.setdefault("adapter", str(yml.parent))
+            entries[yml.parent.name] = data
     return entries
 
 
@@ -83,7 +92,7 @@ def _definition_files(config: Config, tag: str | None) -> list[Path]:
 
 def framework_entries(config: Config, tag: str | None = None) -> dict[str, dict[str, Any]]:
     """All framework entries (unresolved) for a tag, adapter folders first."""
-    entries = _adapter_entries()
+    entries = _adapter_entries(config)
     if tag and not _definition_files(config, tag):
         raise UserError(f"unknown framework tag '{tag}'", f"no resources/frameworks_{tag}.yaml exists")
     for path in _definition_files(config, tag):
@@ -112,10 +121,20 @@ def resolve_framework(spec: str, config: Config) -> FrameworkDef:
         hint = ("did you mean " + " or ".join(by_lower[c] for c in close) + "?") if close else \
             "list them with `amlb run --list-frameworks`"
         raise UserError(f"unknown framework '{name}'", hint)
-    return _resolve(by_lower[name.lower()], entries, tag or None, set())
+    return _resolve(by_lower[name.lower()], entries, tag or None, set(), adapter_dirs(config))
 
 
-def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, seen: set[str]) -> FrameworkDef:
+def _adapter_dir(adapter: str, dirs: list[Path]) -> Path:
+    if Path(adapter).is_absolute():
+        return Path(adapter)
+    for folder in reversed(dirs):
+        if (folder / adapter / "exec.py").is_file():
+            return folder / adapter
+    return frameworks_dir() / adapter
+
+
+def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, seen: set[str],
+             dirs: list[Path]) -> FrameworkDef:
     if name in seen:
         raise UserError(f"framework '{name}' extends itself through {sorted(seen)}", "break the extends cycle")
     entry = entries[name]
@@ -124,8 +143,8 @@ def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, see
     if parent_name:
         if parent_name not in entries:
             raise UserError(f"framework '{name}' extends unknown framework '{parent_name}'", "fix its extends key")
-        parent = _resolve(parent_name, entries, tag, seen | {name})
-        merged = {"adapter": parent.adapter_dir.name, "version": parent.version,
+        parent = _resolve(parent_name, entries, tag, seen | {name}, dirs)
+        merged = {"adapter": str(parent.adapter_dir), "version": parent.version,
                   "requirements": list(parent.requirements), "python": parent.python,
                   "system_packages": list(parent.system_packages), "params": dict(parent.params),
                   "setup_env": dict(parent.setup_env), "description": parent.description,
@@ -135,10 +154,10 @@ def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, see
             merged["params"] = {**merged.get("params", {}), **(value or {})}
         elif key != "extends":
             merged[key] = value
-    adapter_dir = frameworks_dir() / str(merged.get("adapter", name))
+    adapter_dir = _adapter_dir(str(merged.get("adapter", name)), dirs)
     if not (adapter_dir / "exec.py").is_file():
         raise UserError(f"framework '{name}' has no adapter: {adapter_dir}/exec.py is missing",
-                        "set its adapter key to a folder under frameworks/")
+                        "set its adapter key to a folder under frameworks/ (or USERDIR/frameworks/)")
     return FrameworkDef(
         name=name, adapter_dir=adapter_dir, version=str(merged.get("version", "")),
         requirements=tuple(str(r) for r in merged.get("requirements") or ()),

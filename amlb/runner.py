@@ -187,12 +187,16 @@ def run(request: RunRequest) -> RunSummary:
     _check_writable(out)
     slots = cpu_slots(request.parallel, request.constraint.cores)
     summary = RunSummary(out_dir=out)
-    store = ResultStore(out)
     progress = Progress(total=0)
+    try:
+        planned = open_tasks(request, progress)  # bad input stops here, before anything is written
+    except BaseException:
+        progress.close()
+        raise
+    store = ResultStore(out)
     executors: dict[tuple[str, int], Executor] = {}
     run_state: Run | None = None
     try:
-        planned = open_tasks(request, progress)
         jobs = make_jobs(request.frameworks, planned, request.constraint, int(request.config["seed"]))
         previous = store.latest() if request.resume else {}
         todo = [j for j in jobs if needs_run(previous.get(j.key), request.retry_failed)]
