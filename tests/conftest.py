@@ -1,0 +1,35 @@
+"""Shared test fixtures: the CLI run as a user runs it, with environments built once per machine."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("AMLB_SHARED", ROOT.parent / "shared"))
+
+
+def cache_dir() -> Path:
+    """Framework environments and the data cache survive across test sessions (they are keyed by content)."""
+    return Path(os.environ.get("AMLB_TEST_CACHE", Path.home() / ".cache" / "amlb-tests"))
+
+
+def cli_args(*args: str) -> list[str]:
+    base = [sys.executable, str(ROOT / "runbenchmark.py"), *args]
+    return base + ["-X", f"environments.dir={cache_dir() / 'envs'}", "-X", f"data.cache_dir={cache_dir() / 'data'}"]
+
+
+def run_cli(*args: str, timeout: float = 900, **kwargs) -> subprocess.CompletedProcess:
+    """``python runbenchmark.py ARGS`` with the test caches; output captured as text."""
+    return subprocess.run(cli_args(*args), capture_output=True, text=True, timeout=timeout, cwd=kwargs.pop("cwd", ROOT),
+                          **kwargs)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"shared/ material not found at {SHARED}")
+    return SHARED
