@@ -35,6 +35,7 @@ class Located:
 
     file: str
     line: int | None = None
+    raw: str = ""  # the value as typed on the command line (-X), for text keys
 
     def __str__(self) -> str:
         return f"{self.file}, line {self.line}" if self.line else self.file
@@ -91,7 +92,7 @@ class Config(dict):
 def _check_and_merge(base: dict, update: dict, where: Located, lines: dict[str, int], prefix: str = "") -> None:
     for key, value in update.items():
         dotted = f"{prefix}{key}"
-        loc = Located(where.file, lines.get(dotted))
+        loc = Located(where.file, lines.get(dotted), where.raw)
         if key not in base:
             close = difflib.get_close_matches(str(key), [str(k) for k in base], n=1)
             hint = f"did you mean '{prefix}{close[0]}'?" if close else "see resources/config.yaml for the keys"
@@ -109,6 +110,11 @@ def _checked_value(dotted: str, default: Any, value: Any, loc: Located) -> Any:
     if value is None:
         return None
     allowed = NULLABLE.get(dotted) or (type(default),)
+    if allowed == (str,) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if loc.raw:  # -X docker.python=3.10: keep the text as typed
+            return loc.raw
+        raise UserError(f"config key '{dotted}' must be text, got the number {value!r} ({loc})",
+                        "quote the value (YAML reads 3.10 as the number 3.1)")
     if float in allowed and isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, bool) != (bool in allowed) or not isinstance(value, allowed):
@@ -164,5 +170,5 @@ def load_config(user_dir: str | Path | None = None, config_file: str | Path | No
         _check_and_merge(config, data, Located(str(source)), lines)
     for text in overrides:
         key, value = parse_override(text)
-        _check_and_merge(config, _nest(key, value), Located(f"-X {text}"), {})
+        _check_and_merge(config, _nest(key, value), Located(f"-X {text}", raw=text.partition("=")[2].strip()), {})
     return config

@@ -63,9 +63,14 @@ def split_table(fold: int, train_rows: np.ndarray, test_rows: np.ndarray) -> pd.
 
 
 def fold_paths(folds_dir: Path, i: int) -> FoldFiles:
-    """Where fold ``i``'s files live."""
+    """Where fold ``i``'s files live.
+
+    The test target is kept outside the fold's folder: that folder is what a job sees (Docker
+    mounts it read-only), and the answers must not be in it.
+    """
     base = folds_dir / str(i)
-    return FoldFiles(train=base / "train.parquet", test=base / "test.parquet", test_target=base / "test_target.parquet")
+    return FoldFiles(train=base / "train.parquet", test=base / "test.parquet",
+                     test_target=folds_dir / "truth" / str(i) / "test_target.parquet")
 
 
 def write_fold(data_path: Path, splits_path: Path, features: list[str], choice: TargetChoice, folds_dir: Path, i: int) -> FoldFiles:

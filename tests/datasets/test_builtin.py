@@ -133,3 +133,15 @@ def test_another_target_of_a_builtin(cfg):
     assert task.info["target_note"] == "declared in the task definition"
     assert task.info["type_note"].startswith("inferred: the target is categorical with 3 classes")
     assert "species" in task.features
+
+
+def test_fold_folder_handed_to_jobs_does_not_hold_the_test_answers(tmp_path):
+    from amlb.datasets import open_task
+    from amlb.datasets.api import DatasetsConfig, TaskSpec
+
+    cfg = DatasetsConfig(cache_dir=tmp_path / "data", openml_cache_dir=tmp_path / "openml")
+    files = open_task(TaskSpec(name="iris", builtin="iris"), cfg).fold(0)
+    assert files.test_target.is_file()
+    assert files.train.parent == files.test.parent
+    assert files.train.parent not in files.test_target.parents
+    assert sorted(p.name for p in files.train.parent.rglob("*")) == ["test.parquet", "train.parquet"]

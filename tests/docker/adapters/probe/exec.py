@@ -1,0 +1,87 @@
+"""A test adapter that reports what its job sees from inside its container.
+
+``fit`` records the user, CPU affinity, cgroup limits, network routes and whether the
+fold-file folder and the work dir are writable into ``Fitted.info`` (result.json). Its
+params make a job misbehave on purpose: ``allocate_mb`` (touch that much memory),
+``sleep_s`` (outlive the budget), ``burn_s`` (busy CPU seconds), ``say_after_s`` (print a
+line after that long a silence).
+"""
+import errno
+import json
+import os
+import socket
+import time
+from pathlib import Path
+
+import numpy as np
+from amlb_adapter import Fitted
+
+CGROUP = Path("/sys/fs/cgroup")
+
+
+def _first(*paths):
+    for p in paths:
+        try:
+            return (CGROUP / p).read_text().strip()
+        except OSError:
+            continue
+    return None
+
+
+def _limits():
+    return {
+        "memory_limit": _first("memory/memory.limit_in_bytes", "memory.max"),
+        "memsw_limit": _first("memory/memory.memsw.limit_in_bytes", "memory.swap.max"),
+        "cpu_quota": _first("cpu/cpu.cfs_quota_us", "cpu,cpuacct/cpu.cfs_quota_us", "cpu.max"),
+        "cpu_period": _first("cpu/cpu.cfs_period_us", "cpu,cpuacct/cpu.cfs_period_us"),
+        "cpuset": _first("cpuset/cpuset.cpus", "cpuset.cpus.effective", "cpuset.cpus"),
+    }
+
+
+def _network():
+    interfaces = sorted(os.listdir("/sys/class/net")) if os.path.isdir("/sys/class/net") else []
+    # a UDP connect only looks up a route, it sends nothing: "unreachable" means no network at all
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))
+        route = "routable"
+    except OSError as e:
+        route = errno.errorcode.get(e.errno, str(e.errno))
+    return {"interfaces": interfaces, "udp_route": route}
+
+
+def _try_write(folder):
+    target = Path(folder) / f"probe-write-{os.getpid()}"
+    try:
+        target.write_text("x")
+        target.unlink()
+        return "ok"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+
+def fit(train, config):
+    params = dict(config.params)
+    job = json.loads((Path(params["job_dir"]) / "job.json").read_text())
+    info = {
+        "uid": os.getuid(), "gid": os.getgid(), "affinity": sorted(os.sched_getaffinity(0)),
+        "limits": _limits(), "network": _network(), "cwd": os.getcwd(),
+        "write_data_dir": _try_write(Path(job["train"]).parent), "write_work_dir": _try_write(config.work_dir),
+        "home": os.environ.get("HOME"), "tmpdir": os.environ.get("TMPDIR"),
+        "omp_threads": os.environ.get("OMP_NUM_THREADS"),
+    }
+    if params.get("allocate_mb"):
+        block = np.ones(int(params["allocate_mb"]) * 2**20, dtype=np.uint8)  # touched pages, not just reserved
+        info["allocated"] = int(block.sum() // 2**20)
+    if params.get("burn_s"):
+        end, n = time.process_time() + float(params["burn_s"]), 0
+        while time.process_time() < end:
+            n += 1
+    if params.get("say_after_s"):
+        print("probe: before the silence", flush=True)
+        time.sleep(float(params["say_after_s"]))
+        print("probe: after the silence", flush=True)
+    if params.get("sleep_s"):
+        time.sleep(float(params["sleep_s"]))
+    label = config.class_labels[0] if config.class_labels else 0.0
+    return Fitted(predict=lambda X: np.full(len(X), label, dtype=object), models_count=1, info=info)
