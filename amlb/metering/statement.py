@@ -187,7 +187,7 @@ def _facts(results: pd.DataFrame, hosts: list[dict[str, Any]]) -> dict[str, Any]
     energy = pd.to_numeric(results["energy_kwh"], errors="coerce")
     co2 = pd.to_numeric(results["co2e_kg"], errors="coerce") if "co2e_kg" in results else energy * float("nan")
     pue = pd.to_numeric(results["pue"], errors="coerce") if "pue" in results else pd.Series(1.0, results.index)
-    estimated = results["energy_estimated"].astype(str).str.lower().isin(["true", "1"]) \
+    estimated = results["energy_estimated"].astype(str).str.lower().isin(["true", "1", "1.0"]) \
         if "energy_estimated" in results else pd.Series(True, results.index)
     methods = results.loc[energy.notna()].get("energy_method", pd.Series(dtype=str)).fillna("none")
     intensities: list[tuple[Any, Any]] = []
