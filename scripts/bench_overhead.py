@@ -26,14 +26,15 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(args: list[str], out: Path) -> tuple[float, pd.DataFrame]:
+def run(args: list[str], out: Path) -> tuple[float, pd.DataFrame | None]:
     cmd = [sys.executable, str(ROOT / "runbenchmark.py"), *args, "-o", str(out)]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         sys.exit(f"run failed:\n{proc.stderr[-2000:]}")
-    return wall, pd.read_csv(out / "results.csv")
+    results = out / "results.csv"
+    return wall, pd.read_csv(results) if results.exists() else None
 
 
 def main() -> None:
