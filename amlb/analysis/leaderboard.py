@@ -32,11 +32,13 @@ def task_rows(df: pd.DataFrame, meta: pd.DataFrame | None = None) -> pd.Series:
         sources.append(meta)
     rows = pd.Series(np.nan, index=pd.Index(tasks, name="task"))
     for m in sources:
-        col = next((c for c in ROW_COUNT_COLUMNS if c in m.columns), None)
-        if col is None:
+        columns = [c for c in ROW_COUNT_COLUMNS if c in m.columns]
+        if not columns:
             continue
-        values = pd.to_numeric(join_meta(tasks, m)[col], errors="coerce").to_numpy()
-        rows = rows.where(rows.notna(), pd.Series(values, index=rows.index))
+        joined = join_meta(tasks, m)
+        for col in columns:  # every row-count column fills what the earlier ones left empty
+            values = pd.to_numeric(joined[col], errors="coerce").to_numpy()
+            rows = rows.where(rows.notna(), pd.Series(values, index=rows.index))
     return rows
 
 

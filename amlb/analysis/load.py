@@ -204,10 +204,16 @@ def join_meta(tasks: Sequence[str], meta: pd.DataFrame) -> pd.DataFrame:
     match get missing values.
     """
     meta = meta.reset_index(drop=True)
-    exact = {t: i for i, t in enumerate(meta["task"])}
+    has_values = meta.drop(columns="task").notna().any(axis=1).to_numpy()
+    # rows that carry values win over empty rows of the same (or a differently spelled) name
+    order = [i for i in range(len(meta)) if has_values[i]] + [i for i in range(len(meta)) if not has_values[i]]
+    exact: dict[str, int] = {}
     keyed: dict[str, int] = {}
-    for i, t in enumerate(meta["task"]):
+    for i in order:
+        t = meta["task"].iat[i]
+        exact.setdefault(t, i)
         keyed.setdefault(_name_key(t), i)
+    exact = {t: i for t, i in exact.items() if has_values[i]}
     rows = [exact.get(t, keyed.get(_name_key(t), -1)) for t in tasks]
     idx = np.asarray(rows, dtype=int)
     values = meta.drop(columns="task")

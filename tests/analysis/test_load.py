@@ -71,3 +71,19 @@ def test_metadata_file_joins_by_name(amlb_dir, amlb_clf_1h):
     joined = join_meta(tasks, meta)
     assert joined["NumberOfInstances"].notna().all()  # numerai28_6 finds numerai28.6
     assert joined.set_index("task").loc["numerai28_6", "NumberOfInstances"] == 96320
+
+
+def test_join_meta_prefers_a_row_with_values_over_an_empty_exact_match():
+    import numpy as np
+    import pandas as pd
+
+    from amlb.analysis.load import join_meta
+    from amlb.analysis.leaderboard import task_rows
+
+    meta = pd.DataFrame({"task": ["numerai28_6", "numerai28.6"], "NumberOfInstances": [np.nan, 96320.0]})
+    joined = join_meta(["numerai28_6"], meta)
+    assert joined["NumberOfInstances"].iloc[0] == 96320.0
+    # a second row-count column fills what the first leaves empty
+    df = pd.DataFrame({"task": ["a", "b"], "framework": ["x", "x"], "mf_n_rows": [10.0, np.nan]})
+    both = pd.DataFrame({"task": ["a", "b"], "NumberOfInstances": [10.0, 20.0]})
+    assert task_rows(df, both).tolist() == [10.0, 20.0]
