@@ -62,6 +62,25 @@ def test_cpu_time_is_measured_from_the_cgroup(executor, tmp_path):
     assert "Traceback" not in launch.log_path.read_text()
 
 
+def test_cpu_time_of_a_process_tree_with_an_orphan_is_metered_within_two_percent(probe_image, docker_config, tmp_path):
+    """Calibration: a child burns 2 s and an orphaned grandchild 4 s; the container's cgroup must see it all."""
+    fw, image = probe_image
+    ex = DockerExecutor(image, fw, docker_config, (0, 1))
+    try:
+        launch = make_launch(tmp_path, params={"burn_tree_s": 4.0}, cpus=(0, 1), tag="calibrate")
+        outcome = ex.run(launch)
+    finally:
+        ex.close()
+    assert outcome.exit_code == 0, launch.log_path.read_text()
+    info = read_result(launch)["info"]
+    # the true CPU time: the tree's burns plus the main process up to the end of fit (start-up and imports);
+    # what follows fit (predict, writing predictions, exit) is small against the 6 s burned
+    true_cpu = info["tree_cpu_s"] + info["main_cpu_s"]
+    metered = outcome.cpu_user_s + outcome.cpu_sys_s
+    assert info["tree_cpu_s"] >= 5.9
+    assert true_cpu <= metered <= true_cpu * 1.02, (metered, true_cpu, info)
+
+
 def test_memory_overrun_is_memory_exceeded(executor, docker_client, tmp_path):
     launch = make_launch(tmp_path, params={"allocate_mb": 600}, memory_mb=250, tag="oom")
     outcome = executor.run(launch)

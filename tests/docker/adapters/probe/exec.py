@@ -60,6 +60,36 @@ def _try_write(folder):
         return errno.errorcode.get(e.errno, str(e.errno))
 
 
+def _burn(seconds):
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+def _burn_in_child_and_orphaned_grandchild(seconds, work_dir):
+    """A child and a grandchild each burn ``seconds`` of CPU; the child exits first, orphaning the grandchild.
+
+    Each writes its own CPU time (user + system, from its fork) just before it exits; returns their sum.
+    """
+    done_r, done_w = os.pipe()
+    if os.fork() == 0:  # a forked process's CPU counters start at zero
+        os.close(done_r)
+        if os.fork() == 0:
+            _burn(seconds)
+            t = os.times()
+            Path(work_dir, "grandchild.cpu").write_text(repr(t.user + t.system))
+            os._exit(0)  # closes done_w: the main process sees EOF
+        os.close(done_w)
+        _burn(seconds / 2)
+        t = os.times()
+        Path(work_dir, "child.cpu").write_text(repr(t.user + t.system))
+        os._exit(0)
+    os.close(done_w)
+    os.read(done_r, 1)  # EOF once the grandchild (the last holder of done_w) is gone
+    os.wait()
+    return sum(float(Path(work_dir, f).read_text()) for f in ("child.cpu", "grandchild.cpu"))
+
+
 def fit(train, config):
     params = dict(config.params)
     job = json.loads((Path(params["job_dir"]) / "job.json").read_text())
@@ -77,6 +107,10 @@ def fit(train, config):
         end, n = time.process_time() + float(params["burn_s"]), 0
         while time.process_time() < end:
             n += 1
+    if params.get("burn_tree_s"):
+        info["tree_cpu_s"] = _burn_in_child_and_orphaned_grandchild(float(params["burn_tree_s"]), config.work_dir)
+        own = os.times()
+        info["main_cpu_s"] = own.user + own.system  # this process only, from its start (imports included)
     if params.get("say_after_s"):
         print("probe: before the silence", flush=True)
         time.sleep(float(params["say_after_s"]))
