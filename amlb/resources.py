@@ -1,12 +1,13 @@
 """Where the project's resources (YAML definitions) and framework adapters live.
 
 In a checkout (``pip install -e .``) they are ``resources/`` and ``frameworks/`` next to
-the ``amlb`` package; ``AMLB_HOME`` points elsewhere (e.g. a copy of the repository
-used with a non-editable install).
+the ``amlb`` package; a non-editable install (``pip install .``) puts them under
+``<prefix>/share/amlb/``; ``AMLB_HOME`` points elsewhere.
 """
 from __future__ import annotations
 
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +20,7 @@ def home() -> Path:
     env = os.environ.get("AMLB_HOME")
     candidates = [Path(env)] if env else []
     candidates.append(Path(__file__).resolve().parent.parent)
+    candidates.append(Path(sys.prefix) / "share" / "amlb")
     for candidate in candidates:
         if (candidate / "resources" / "config.yaml").is_file():
             return candidate
