@@ -17,6 +17,7 @@ from pathlib import Path
 V1_ROOT = Path("/sys/fs/cgroup")
 V1_CONTROLLERS = ("memory", "cpuacct", "cpuset")
 BASE = "amlb"
+STALE_AGE_S = 3600.0  # an empty job group this old belongs to a run that was killed
 USER_HZ = os.sysconf("SC_CLK_TCK")
 
 
@@ -25,7 +26,8 @@ class Usage:
     cpu_user_s: float
     cpu_sys_s: float
     peak_mb: float | None
-    oom_killed: bool
+    oom_killed: bool | None  # None: this kernel does not count OOM kills per cgroup
+    limit_hit: bool = False  # the memory limit was reached at least once
 
 
 def _write(path: Path, value: str) -> None:
@@ -49,6 +51,44 @@ def _kv(text: str) -> dict[str, int]:
     return out
 
 
+def _v1_cpu(cpuacct: Path) -> tuple[float, float]:
+    """User and system CPU seconds of a v1 cpuacct group.
+
+    ``cpuacct.usage`` is the scheduler's exact runtime in ns; the user/system split comes
+    from tick-sampled counters, so the split is scaled to the exact total.
+    """
+    total_ns = _read(cpuacct / "cpuacct.usage").strip()
+    user_ns, sys_ns = _read(cpuacct / "cpuacct.usage_user").strip(), _read(cpuacct / "cpuacct.usage_sys").strip()
+    if user_ns.isdigit() and sys_ns.isdigit():
+        user, system = int(user_ns) / 1e9, int(sys_ns) / 1e9
+    else:  # older kernels: USER_HZ ticks
+        stat = _kv(_read(cpuacct / "cpuacct.stat"))
+        user, system = stat.get("user", 0) / USER_HZ, stat.get("system", 0) / USER_HZ
+    if total_ns.isdigit():
+        total = int(total_ns) / 1e9
+        sampled = user + system
+        return (total * user / sampled, total * system / sampled) if sampled > 0 else (total, 0.0)
+    return user, system
+
+
+def _v1_memory_limit(memory: Path, limit: int) -> None:
+    """Set the memory limit, and the memory+swap limit to the same value where the kernel accounts swap.
+
+    The kernel keeps ``memory.limit_in_bytes <= memory.memsw.limit_in_bytes``: lowering goes
+    memory first, raising goes memsw first, so the order depends on the current values.
+    """
+    memsw = memory / "memory.memsw.limit_in_bytes"
+    if not memsw.exists():  # swap accounting off (swapaccount=0): the memory limit alone
+        _write(memory / "memory.limit_in_bytes", str(limit))
+        return
+    current = _read(memory / "memory.limit_in_bytes").strip()
+    order = ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"]
+    if current.isdigit() and limit > int(current):
+        order.reverse()
+    for name in order:
+        _write(memory / name, str(limit))
+
+
 class JobCgroup:
     """One job's cgroup; create with :meth:`CgroupManager.create`."""
 
@@ -66,24 +106,23 @@ class JobCgroup:
         return sorted(found)
 
     def usage(self) -> Usage:
+        """CPU time, peak memory and OOM kills of everything that ever ran in the cgroup."""
         if self.version == 1:
-            cpu = self.dirs["cpuacct"]
-            user_ns, sys_ns = _read(cpu / "cpuacct.usage_user").strip(), _read(cpu / "cpuacct.usage_sys").strip()
-            if user_ns and sys_ns:
-                user, system = int(user_ns) / 1e9, int(sys_ns) / 1e9
-            else:  # older kernels: USER_HZ ticks
-                stat = _kv(_read(cpu / "cpuacct.stat"))
-                user, system = stat.get("user", 0) / USER_HZ, stat.get("system", 0) / USER_HZ
+            user, system = _v1_cpu(self.dirs["cpuacct"])
             mem = self.dirs["memory"]
             peak = _read(mem / "memory.max_usage_in_bytes").strip()
-            oom = _kv(_read(mem / "memory.oom_control")).get("oom_kill", 0) > 0
-            return Usage(user, system, int(peak) / 2**20 if peak else None, oom)
+            oom_control = _kv(_read(mem / "memory.oom_control"))
+            oom = oom_control["oom_kill"] > 0 if "oom_kill" in oom_control else None
+            failcnt = _read(mem / "memory.failcnt").strip()
+            return Usage(user, system, int(peak) / 2**20 if peak else None, oom,
+                         limit_hit=failcnt.isdigit() and int(failcnt) > 0)
         d = self.dirs["unified"]
         stat = _kv(_read(d / "cpu.stat"))
         peak = _read(d / "memory.peak").strip()
-        oom = _kv(_read(d / "memory.events")).get("oom_kill", 0) > 0
+        events = _kv(_read(d / "memory.events"))
         return Usage(stat.get("user_usec", 0) / 1e6, stat.get("system_usec", 0) / 1e6,
-                     int(peak) / 2**20 if peak else None, oom)
+                     int(peak) / 2**20 if peak else None, events["oom_kill"] > 0 if "oom_kill" in events else None,
+                     limit_hit=events.get("max", 0) > 0)
 
     def kill(self, timeout: float = 10.0) -> None:
         """SIGKILL every process in the cgroup until it is empty."""
@@ -99,19 +138,25 @@ class JobCgroup:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-            time.sleep(0.02)
+            time.sleep(0.005)
 
     def remove(self) -> None:
         self.kill()
         for d in dict.fromkeys(self.dirs.values()):
-            for _ in range(50):
-                try:
-                    d.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:  # zombies still being reaped
-                    time.sleep(0.02)
+            _remove_dir(d)
+
+
+def _remove_dir(d: Path, attempts: int = 50) -> bool:
+    """rmdir a cgroup, retrying while its last processes are being reaped; True when it is gone."""
+    for _ in range(attempts):
+        try:
+            d.rmdir()
+            return True
+        except FileNotFoundError:
+            return True
+        except OSError:
+            time.sleep(0.02)
+    return False
 
 
 class CgroupManager:
@@ -123,18 +168,15 @@ class CgroupManager:
     def create(self, tag: str, cpus: tuple[int, ...], memory_mb: int | None) -> JobCgroup:
         dirs = {name: base / tag for name, base in self.bases.items()}
         for d in dict.fromkeys(dirs.values()):
-            d.mkdir(exist_ok=True)
+            _remove_dir(d)  # a stale group of that name would bring old counters along
+            d.mkdir()
         cpu_list = ",".join(map(str, cpus))
         if self.version == 1:
             cpuset = dirs["cpuset"]
             _write(cpuset / "cpuset.mems", _read(self.bases["cpuset"] / "cpuset.mems").strip() or "0")
             _write(cpuset / "cpuset.cpus", cpu_list)
             if memory_mb:
-                _write(dirs["memory"] / "memory.limit_in_bytes", str(memory_mb * 2**20))
-                try:  # swap off for the job where the kernel accounts swap
-                    _write(dirs["memory"] / "memory.memsw.limit_in_bytes", str(memory_mb * 2**20))
-                except OSError:
-                    pass
+                _v1_memory_limit(dirs["memory"], memory_mb * 2**20)
         else:
             d = dirs["unified"]
             if (d / "cpuset.cpus").exists():
@@ -144,6 +186,20 @@ class CgroupManager:
                 if (d / "memory.swap.max").exists():
                     _write(d / "memory.swap.max", "0")
         return JobCgroup(dirs, self.version)
+
+    def remove_stale(self, min_age_s: float = STALE_AGE_S) -> int:
+        """Remove empty job groups older than ``min_age_s`` (left by runs that were killed); returns how many."""
+        removed = 0
+        now = time.time()
+        for base in dict.fromkeys(self.bases.values()):
+            for d in base.iterdir() if base.is_dir() else ():
+                try:
+                    old = now - d.stat().st_mtime > min_age_s
+                except OSError:
+                    continue
+                if d.is_dir() and old and not _read(d / "cgroup.procs").strip() and _remove_dir(d, attempts=1):
+                    removed += 1
+        return removed
 
 
 def _v1_manager() -> CgroupManager | None:
@@ -186,4 +242,7 @@ def open_cgroups(setting: str = "auto") -> CgroupManager | None:
     """A manager when per-job cgroups can be made here, else None."""
     if setting == "off" or os.geteuid() != 0:
         return None
-    return _v2_manager() or _v1_manager()
+    manager = _v2_manager() or _v1_manager()
+    if manager is not None:
+        manager.remove_stale()
+    return manager

@@ -3,9 +3,18 @@
 The worker (``frameworks/shared/worker.py``, run by the environment's Python) imports the
 adapter once and forks a fresh process per job, so a job costs milliseconds of runner
 overhead instead of a Python start and the framework's imports. This module enforces
-the limits from outside the job: the wall-clock limit (the whole tree is killed), the
-memory limit (the job's cgroup, or a watchdog over the tree's RSS where no cgroup can
-be made), and the CPU set (cgroup cpuset and affinity).
+the limits from outside the job:
+
+- wall clock: at ``Launch.timeout_s`` the whole tree is killed (the worker kills its
+  descendants, the job's cgroup is emptied);
+- memory: the job's cgroup limit, or where no cgroup can be made a watchdog over the
+  memory the job's tree adds to the worker's (proportional set size, so pages a fork
+  shares with the worker or with its own children count once);
+- CPU: the cgroup cpuset and the affinity of the job process.
+
+After every job, processes that escaped the worker's tree (the worker died, or a
+process re-parented elsewhere) are found by the markers in their environment
+(``AMLB_WORKER_ID`` of the worker, ``AMLB_JOB_TAG`` of the job) and killed.
 """
 from __future__ import annotations
 
@@ -15,6 +24,7 @@ import select
 import signal
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import psutil
@@ -24,8 +34,11 @@ from amlb.execution.cgroups import CgroupManager, JobCgroup
 from amlb.resources import frameworks_dir
 
 READY_TIMEOUT_S = 300.0  # importing a large framework can take a while
+START_TIMEOUT_S = 30.0
 KILL_GRACE_S = 15.0
 WATCH_INTERVAL_S = 0.1
+WORKER_ID_VAR = "AMLB_WORKER_ID"
+JOB_TAG_VAR = "AMLB_JOB_TAG"
 
 
 class WorkerError(RuntimeError):
@@ -37,10 +50,11 @@ class WorkerStartError(WorkerError):
 
 
 def thread_caps(n: int) -> dict[str, str]:
-    """Environment variables that cap BLAS/OpenMP thread pools at ``n``."""
+    """Environment variables that cap BLAS/OpenMP (and numba, Rayon, polars) thread pools at ``n``."""
     value = str(n)
-    return {k: value for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                               "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")}
+    return {k: value for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
+                               "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMBA_NUM_THREADS",
+                               "RAYON_NUM_THREADS", "POLARS_MAX_THREADS")}
 
 
 class LocalExecutor:
@@ -51,17 +65,20 @@ class LocalExecutor:
         self.python, self.exec_path, self.cpus = python, exec_path, cpus
         self.environment, self.cgroups, self.worker_log = environment, cgroups, worker_log
         self.proc: subprocess.Popen | None = None
-        self.buf = b""
+        self.worker_id = ""
+        self.buf, self.eof = b"", False
 
     # --- worker lifecycle -------------------------------------------------------------
     def _start(self) -> None:
         shared = frameworks_dir() / "shared"
+        self.worker_id = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
         env.update(thread_caps(len(self.cpus)), PYTHONPATH=str(shared), PYTHONNOUSERSITE="1",
-                   PYTHONDONTWRITEBYTECODE="1")
+                   PYTHONDONTWRITEBYTECODE="1", **{WORKER_ID_VAR: self.worker_id})
         self.worker_log.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.worker_log, "ab")
         cpus = set(self.cpus)
+        self.buf, self.eof = b"", False
         self.proc = subprocess.Popen(
             [str(self.python), str(shared / "worker.py"), str(self.exec_path)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env,
@@ -69,14 +86,22 @@ class LocalExecutor:
         log.close()
         msg = self._read_message(time.monotonic() + READY_TIMEOUT_S)
         if msg is None or msg.get("event") != "ready":
-            tail = " | ".join(self.worker_log.read_text(errors="replace").strip().splitlines()[-3:])
             self._stop_worker()
-            raise WorkerStartError(f"the adapter {self.exec_path} failed to load: {tail}")
+            raise WorkerStartError(f"the adapter {self.exec_path} failed to load: {self._worker_log_tail()}")
 
-    def _stop_worker(self) -> None:
-        proc, self.proc, self.buf = self.proc, None, b""
+    def prepare(self) -> None:
+        """Start the worker (Python start and the adapter's imports) before the first job."""
+        if not self._alive():
+            self._start()
+
+    def _alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def _stop_worker(self) -> int:
+        """Kill the worker, its tree and every process carrying its marker; returns how many strays were killed."""
+        proc, self.proc = self.proc, None
         if proc is None:
-            return
+            return 0
         try:
             for child in psutil.Process(proc.pid).children(recursive=True):
                 child.kill()
@@ -87,17 +112,29 @@ class LocalExecutor:
         except ProcessLookupError:
             pass
         proc.wait()
+        for stream in (proc.stdin, proc.stdout):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+        return kill_marked({WORKER_ID_VAR: self.worker_id})
 
     def close(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
+        if self._alive():
             try:
-                assert self.proc.stdin is not None
-                self.proc.stdin.write(b"exit\n")
-                self.proc.stdin.flush()
+                self._send("exit")
+                assert self.proc is not None
                 self.proc.wait(timeout=5)
             except (OSError, subprocess.TimeoutExpired):
                 pass
         self._stop_worker()
+
+    def _worker_log_tail(self, lines: int = 3) -> str:
+        try:
+            return " | ".join(self.worker_log.read_text(errors="replace").strip().splitlines()[-lines:])
+        except OSError:
+            return ""
 
     # --- protocol -------------------------------------------------------------------
     def _send(self, line: str) -> None:
@@ -106,98 +143,245 @@ class LocalExecutor:
         self.proc.stdin.flush()
 
     def _read_message(self, deadline: float) -> dict | None:
-        """The next JSON line from the worker; None at the deadline or if the worker died."""
+        """The next JSON line from the worker; None at the deadline or once the worker closed its output."""
         assert self.proc is not None and self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
         while b"\n" not in self.buf:
-            timeout = deadline - time.monotonic()
-            if timeout <= 0:
+            timeout = max(0.0, deadline - time.monotonic())
+            if self.eof:  # do not spin on a closed pipe while the worker exits
+                time.sleep(min(timeout, WATCH_INTERVAL_S))
                 return None
             ready, _, _ = select.select([fd], [], [], min(timeout, WATCH_INTERVAL_S))
             if ready:
                 chunk = os.read(fd, 65536)
                 if not chunk:
-                    return None
+                    self.eof = True
+                    continue
                 self.buf += chunk
+            elif time.monotonic() >= deadline:
+                return None
         line, _, self.buf = self.buf.partition(b"\n")
         return json.loads(line)
+
+    def _worker_died(self, outcome: Outcome) -> bool:
+        """True (and the outcome says so) when the worker is gone; waits briefly for it after end of output."""
+        if self.proc is None:
+            return True
+        if self.eof:
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        code = self.proc.poll()
+        if code is None:
+            return False
+        how = f"killed by {signal.Signals(-code).name}" if code < 0 and -code in _SIGNALS else f"exit code {code}"
+        tail = self._worker_log_tail(2)
+        outcome.infrastructure_error = f"the worker died during the job ({how})" + (f": {tail}" if tail else "")
+        return True
 
     # --- one job --------------------------------------------------------------------
     def run(self, launch: Launch) -> Outcome:
         outcome = Outcome(environment=self.environment)
-        if self.proc is None or self.proc.poll() is not None:
-            self._start()
-        cgroup = self.cgroups.create(launch.tag, launch.cpus, launch.memory_mb) if self.cgroups else None
+        if not self._alive():
+            self._stop_worker()
+            try:
+                self._start()
+            except WorkerStartError as e:  # the job's log says why it never ran
+                _append_log(launch.log_path, f"[amlb] {e}")
+                raise
+        cgroup = None
+        if self.cgroups is not None:
+            try:
+                cgroup = self.cgroups.create(launch.tag, launch.cpus, launch.memory_mb)
+            except OSError as e:  # e.g. a controller refused the settings: fall back to the watchdog
+                _append_log(launch.log_path, f"[amlb] no cgroup for this job ({e}); using the watchdog")
+        start = time.monotonic()
         try:
             self._run(launch, cgroup, outcome)
         finally:
+            if outcome.infrastructure_error:
+                _append_log(launch.log_path, f"[amlb] {outcome.infrastructure_error}")
+                outcome.leftover_processes += self._stop_worker()
+            # processes of this job outside the worker's tree (none, unless something escaped it)
+            outcome.leftover_processes += kill_marked({JOB_TAG_VAR: launch.tag, WORKER_ID_VAR: self.worker_id},
+                                                      exclude={self.proc.pid} if self.proc else set())
+            if outcome.wall_s is None and outcome.exit_code is None:
+                outcome.wall_s = time.monotonic() - start
             if cgroup is not None:
+                cgroup.kill()
                 usage = cgroup.usage()
                 outcome.cpu_user_s, outcome.cpu_sys_s = usage.cpu_user_s, usage.cpu_sys_s
                 outcome.peak_rss_mb = usage.peak_mb
-                outcome.memory_exceeded = outcome.memory_exceeded or usage.oom_killed
+                oom = usage.oom_killed or (usage.oom_killed is None and usage.limit_hit
+                                           and outcome.exit_code == -signal.SIGKILL and not outcome.timed_out)
+                if oom and not outcome.memory_exceeded:
+                    outcome.memory_exceeded = True
+                    _append_log(launch.log_path, f"[amlb] the kernel killed the job: over its memory limit of "
+                                                 f"{launch.memory_mb} MB (cgroup)")
                 outcome.resource_method = "cgroup"
                 cgroup.remove()
         return outcome
 
     def _run(self, launch: Launch, cgroup: JobCgroup | None, outcome: Outcome) -> None:
+        assert self.proc is not None
         request = {"job_dir": str(launch.job_dir), "cwd": str(launch.work_dir), "log": str(launch.log_path),
-                   "cpus": list(launch.cpus), "env": launch.env,
+                   "cpus": list(launch.cpus), "env": launch.env, "deadline": time.time() + launch.timeout_s,
                    "cgroup_procs": cgroup.procs_files if cgroup else []}
+        memory = TreeMemory(self.proc.pid)
         start = time.monotonic()
-        self._send(json.dumps(request))
-        started = self._read_message(start + 30)
-        if started is None or started.get("event") != "started":
-            self._stop_worker()
-            outcome.infrastructure_error = "the worker did not start the job"
+        try:
+            self._send(json.dumps(request))
+        except OSError:
+            if not self._worker_died(outcome):
+                outcome.infrastructure_error = "the worker stopped reading requests"
             return
-        # the worker has no other children while a job runs: its descendants are the job's tree,
-        # including processes the job detached (the worker is their subreaper)
-        tree_root = psutil.Process(self.proc.pid)
-        deadline, peak_mb, kill_sent = start + launch.timeout_s, 0.0, None
+        started = self._read_message(start + START_TIMEOUT_S)
+        if started is None or started.get("event") != "started":
+            if not self._worker_died(outcome):
+                outcome.infrastructure_error = "the worker did not start the job"
+            return
+        deadline, kill_sent = start + launch.timeout_s, None
+        watchdog = cgroup is None and bool(launch.memory_mb)
         while True:
-            msg = self._read_message(time.monotonic() + WATCH_INTERVAL_S)
+            now = time.monotonic()  # wake up at the deadline itself, not up to an interval after it
+            wake = now + WATCH_INTERVAL_S if kill_sent is not None or now >= deadline else \
+                min(now + WATCH_INTERVAL_S, deadline)
+            msg = self._read_message(wake)
             if msg is not None and msg.get("event") == "finished":
                 break
-            if msg is None and self.proc is not None and self.proc.poll() is not None:
-                outcome.infrastructure_error = f"the worker died (exit code {self.proc.returncode})"
-                self._stop_worker()
+            if msg is None and (self.eof or not self._alive()) and self._worker_died(outcome):
                 return
             now = time.monotonic()
             if kill_sent is None:
-                rss = _tree_rss_mb(tree_root)
-                peak_mb = max(peak_mb, rss)
-                if now > deadline:
+                used_mb = memory.sample() if cgroup is None else 0.0
+                if now >= deadline:
                     outcome.timed_out, kill_sent = True, now
-                elif cgroup is None and launch.memory_mb and rss > launch.memory_mb:
+                    _append_log(launch.log_path, f"[amlb] wall-clock limit of {launch.timeout_s:.1f} s reached: "
+                                                 "killing the job's processes")
+                elif watchdog and used_mb > launch.memory_mb:
                     outcome.memory_exceeded, kill_sent = True, now
+                    _append_log(launch.log_path, f"[amlb] the job's processes use {used_mb:.0f} MB, over its "
+                                                 f"memory limit of {launch.memory_mb} MB: killing them")
                 if kill_sent is not None:
-                    self._send("kill")
+                    try:
+                        self._send("kill")
+                    except OSError:
+                        pass
                     if cgroup is not None:
                         cgroup.kill()
             elif now - kill_sent > KILL_GRACE_S:
-                self._stop_worker()
-                outcome.infrastructure_error = "the worker did not stop the job after a kill"
+                _append_log(launch.log_path, "[amlb] the worker did not stop the job: stopping the worker")
+                outcome.leftover_processes += self._stop_worker()
+                outcome.wall_s = now - start
                 return
         outcome.wall_s = msg["wall_s"]
-        code = msg["exit_code"]
-        outcome.exit_code = code
+        outcome.exit_code = msg["exit_code"]
         outcome.cpu_user_s, outcome.cpu_sys_s = msg["cpu_user_s"], msg["cpu_sys_s"]
-        outcome.peak_rss_mb = max(peak_mb, msg.get("maxrss_mb") or 0.0) or None
+        # the job process's own peak RSS counts the worker's pages it mapped at the fork: subtract them
+        own_peak = (msg.get("maxrss_mb") or 0.0) - (msg.get("inherited_rss_mb") or 0.0)
+        outcome.peak_rss_mb = max(memory.peak_mb, own_peak, 0.0) if msg.get("maxrss_mb") is not None else None
         outcome.resource_method = "wait4"
         outcome.leftover_processes = msg.get("leftover_processes", 0)
 
 
-def _tree_rss_mb(root: psutil.Process) -> float:
-    """Resident memory of the descendants of ``root`` (shared pages count once per process)."""
-    total = 0
-    try:
-        procs = root.children(recursive=True)
-    except psutil.Error:
-        return 0.0
-    for p in procs:
+class TreeMemory:
+    """Memory a job's processes add to their warm worker, sampled from /proc.
+
+    Sum of the proportional set sizes (PSS) of the worker and all its descendants, minus
+    the worker's PSS before the job: pages a forked job still shares with the worker (the
+    imported framework), or a job process with its own forks, are counted once, and the
+    worker's share is not the job's.
+    """
+
+    def __init__(self, worker_pid: int):
+        self.worker_pid = worker_pid
+        self.baseline_kb = _pss_kb(worker_pid)
+        self.peak_mb = 0.0
+
+    def sample(self) -> float:
         try:
-            total += p.memory_info().rss
+            pids = [p.pid for p in psutil.Process(self.worker_pid).children(recursive=True)]
         except psutil.Error:
-            pass
-    return total / 2**20
+            return 0.0
+        if not pids:
+            return 0.0
+        total_kb = _pss_kb(self.worker_pid) + sum(_pss_kb(p) for p in pids) - self.baseline_kb
+        used_mb = max(0.0, total_kb / 1024)
+        self.peak_mb = max(self.peak_mb, used_mb)
+        return used_mb
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size of a process in kB (its resident size where smaps_rollup is missing)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def marked_processes(markers: dict[str, str], exclude: set[int] = frozenset()) -> list[int]:
+    """Processes whose environment holds one of the ``NAME=value`` pairs (but this one and ``exclude``).
+
+    A process's /proc environ is the environment it was exec'd with: forked helpers of a job
+    show their worker's marker, programs the job started show both markers.
+    """
+    needles = [f"\0{k}={v}\0".encode() for k, v in markers.items() if v]
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) == os.getpid() or int(entry.name) in exclude:
+            continue
+        try:
+            with open(f"/proc/{entry.name}/environ", "rb") as f:
+                environ = b"\0" + f.read() + b"\0"
+        except OSError:
+            continue
+        if any(n in environ for n in needles):
+            found.append(int(entry.name))
+    return found
+
+
+def kill_marked(markers: dict[str, str], exclude: set[int] = frozenset(), timeout: float = 5.0) -> int:
+    """SIGKILL every process carrying one of ``markers`` (but ``exclude``) until none is left; returns how many."""
+    killed: set[int] = set()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = [p for p in marked_processes(markers, exclude) if not _is_zombie(p)]
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.01)
+    return len(killed)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+        return stat[stat.rfind(b")") + 2:].split()[0] in (b"Z", b"X")
+    except OSError:
+        return True
+
+
+def _append_log(path: Path, line: str) -> None:
+    try:
+        with open(path, "a") as f:
+            f.write(line + "\n")
+    except OSError:
+        pass
+
+
+_SIGNALS = {s.value for s in signal.Signals}
