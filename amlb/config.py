@@ -110,9 +110,11 @@ def _checked_value(dotted: str, default: Any, value: Any, loc: Located) -> Any:
     if value is None:
         return None
     allowed = NULLABLE.get(dotted) or (type(default),)
-    if allowed == (str,) and isinstance(value, (int, float)) and not isinstance(value, bool):
-        if loc.raw:  # -X docker.python=3.10: keep the text as typed
+    if allowed == (str,) and isinstance(value, (bool, int, float)):
+        if loc.raw:  # -X docker.python=3.10 or -X job.cgroups=off: keep the text as typed
             return loc.raw
+        if isinstance(value, bool):  # YAML 1.1 reads off/on/no/yes as booleans
+            return "on" if value else "off"
         raise UserError(f"config key '{dotted}' must be text, got the number {value!r} ({loc})",
                         "quote the value (YAML reads 3.10 as the number 3.1)")
     if float in allowed and isinstance(value, int) and not isinstance(value, bool):

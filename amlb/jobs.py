@@ -106,6 +106,8 @@ def conclude(record: JobRecord, job: Job, task: TaskData, files: FoldFiles, laun
     record.infer_seconds_per_row = {int(k): v for k, v in (result.get("infer_seconds_per_row") or {}).items()}
     if record.training_duration is not None:
         record.overrun_seconds = record.training_duration - job.budget_seconds
+    elif outcome.timed_out and outcome.wall_s is not None:  # a lower bound: fit never returned
+        record.overrun_seconds = outcome.wall_s - job.budget_seconds
     error = result.get("error")
     status, error_type, info = _status(outcome, error, launch)
     if status is Status.OK:
@@ -133,7 +135,7 @@ def _status(outcome: Outcome, error: dict | None, launch: Launch) -> tuple[Statu
         limit = f" of {launch.memory_mb} MB" if launch.memory_mb else ""
         return Status.MEMORY_LIMIT, "MemoryLimit", f"the job exceeded its memory limit{limit}"
     if outcome.timed_out:
-        return Status.TIMEOUT, "Timeout", f"the job ran past its time limit of {launch.timeout_s:.0f} s and was killed"
+        return Status.TIMEOUT, "Timeout", f"the job ran past its time limit of {launch.timeout_s:.1f} s and was killed"
     if error:
         if error.get("type") == "MemoryError":
             return Status.MEMORY_LIMIT, "MemoryError", error.get("message", "")

@@ -25,7 +25,7 @@ from amlb.errors import DataError, UserError
 from amlb.execution.api import Executor
 from amlb.execution.cgroups import open_cgroups
 from amlb.execution.local import WorkerStartError
-from amlb.jobs import JobSettings, conclude, job_dir, prepare
+from amlb.jobs import JobSettings, conclude, job_dir, log_tail, prepare
 from amlb.metering_hook import EnergyHook
 from amlb.plan import Job, PlannedTask, make_jobs, select_folds
 from amlb.progress import Progress
@@ -129,7 +129,8 @@ class Run:
             budget_seconds=job.budget_seconds, cores=job.cores, memory_mb=job.memory_mb,
             meta_features=dict(task.meta_features) if task else {})
 
-    def finish(self, job: Job, record: JobRecord) -> None:
+    def finish(self, job: Job, record: JobRecord, final: bool = True) -> None:
+        """Store an attempt's record; ``final`` when no retry follows it."""
         record.utc = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self.lock:
             self.store.save(record)
@@ -137,7 +138,11 @@ class Run:
             if time.monotonic() - self.last_export > 5:
                 self.store.export_csv(self.request.out_dir / "results.csv")
                 self.last_export = time.monotonic()
-        self.progress.job_finished(job, record)
+        if final:
+            self.progress.job_finished(job, record)
+        else:
+            self.progress.note(f"retrying {job.framework.name} {job.task.name} fold {job.fold} "
+                               f"after an infrastructure error: {record.info}")
 
     def record_failure(self, job: Job, task: TaskData | None, status: Status, error_type: str, info: str) -> None:
         record = self.new_record(job, task, self.store.attempts_of(job.key) + 1)
@@ -145,7 +150,7 @@ class Run:
         self.finish(job, record)
 
     def execute(self, job: Job, task: TaskData, executor: Executor, cpus: tuple[int, ...], slot: str) -> None:
-        for _ in range(self.attempts):
+        for remaining in reversed(range(self.attempts)):
             attempt = self.store.attempts_of(job.key) + 1
             record = self.new_record(job, task, attempt)
             record.cpuset = ",".join(map(str, cpus))
@@ -168,14 +173,16 @@ class Run:
                 outcome = executor.run(launch)
             except WorkerStartError as e:
                 record.status, record.error_type, record.info = Status.SETUP_ERROR, "AdapterImportError", str(e)
+                record.log_path, record.log_tail = str(launch.log_path), log_tail(launch.log_path)
                 record.duration = time.monotonic() - start
                 self.finish(job, record)
                 return
             conclude(record, job, task, files, launch, outcome)
             record.duration = time.monotonic() - start
             record.energy = self.energy.finish(window, record, job)
-            self.finish(job, record)
-            if record.status is not Status.INFRASTRUCTURE_ERROR:
+            retry = record.status is Status.INFRASTRUCTURE_ERROR and remaining > 0
+            self.finish(job, record, final=not retry)
+            if not retry:
                 return
 
 
@@ -236,6 +243,10 @@ def run(request: RunRequest) -> RunSummary:
                 if key not in executors:
                     executors[key] = environments[job.framework.name].make_executor(
                         cpus, out / "logs" / f"worker.{job.framework.name}.slot{slot_index}.log")
+                    try:
+                        executors[key].prepare()  # start up before the first job's clock runs
+                    except WorkerStartError:
+                        pass  # the job reports it as its setup error
                 try:
                     run_state.execute(job, tasks[job.task.name].data, executors[key], cpus, f"slot{slot_index}")
                 except Exception as e:  # noqa: BLE001 - a runner bug must cost one job, not the run

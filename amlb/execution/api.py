@@ -50,6 +50,10 @@ class Outcome:
 class Executor(Protocol):
     """Runs jobs of one framework; reused across jobs, closed at the end of the run."""
 
+    def prepare(self) -> None:
+        """Start what can be started before the first job, outside any job's time (may do nothing)."""
+        ...
+
     def run(self, launch: Launch) -> Outcome: ...
 
     def close(self) -> None: ...

@@ -160,6 +160,9 @@ class DockerExecutor:
         self._lock = threading.Lock()
         remove_leftover_containers(self.client)
 
+    def prepare(self) -> None:
+        """Nothing to start ahead: every job gets a fresh container."""
+
     # --- container -----------------------------------------------------------------
     def _environment(self, launch: Launch) -> dict[str, str]:
         work = launch.work_dir
@@ -169,6 +172,7 @@ class DockerExecutor:
         if cpus:
             env.update({k: str(len(cpus)) for k in THREAD_VARS})
         env.update(launch.env)
+        env["AMLB_JOB_DEADLINE"] = str(time.time() + launch.timeout_s)  # caps inference timing, as in local mode
         return env
 
     def _create(self, launch: Launch, name: str, env: dict[str, str]) -> str:
@@ -327,7 +331,7 @@ class DockerExecutor:
         if usage is not None:
             outcome.cpu_user_s, outcome.cpu_sys_s = usage.cpu_user_s, usage.cpu_sys_s
             outcome.peak_rss_mb = usage.peak_mb
-            outcome.memory_exceeded = outcome.memory_exceeded or usage.oom_killed
+            outcome.memory_exceeded = outcome.memory_exceeded or bool(usage.oom_killed)
             outcome.resource_method = "docker-cgroup"
         self._remove(container_id, name)
 
