@@ -125,10 +125,12 @@ def test_memory_limit_is_enforced_and_shared_pages_count_once(fault_run):
 def test_cpu_time_of_child_and_orphaned_grandchild_is_metered_within_2_percent(fault_run):
     row = fault_run.row("calibrate_cpu")
     assert row.resource_method == ("cgroup" if fault_run.mode == "cgroups" else "wait4")
-    true_cpu = CHILD_CPU_S + GRANDCHILD_CPU_S  # busy loops; the job's own bookkeeping adds ~1 %
+    info = fault_run.result_json("calibrate_cpu")["info"]
+    assert info["tree_cpu_s"] >= 0.99 * (CHILD_CPU_S + GRANDCHILD_CPU_S)
+    # the true CPU time, as each process measured its own; predict, writing and exit come after it
+    true_cpu = info["tree_cpu_s"] + info["job_cpu_s_at_fit_end"]
     metered = row.cpu_user_s + row.cpu_sys_s
-    assert abs(metered - true_cpu) <= 0.02 * true_cpu, metered
-    assert row.cpu_user_s >= 0.95 * true_cpu
+    assert true_cpu <= metered <= 1.02 * true_cpu, (metered, true_cpu)
 
 
 def test_every_job_that_ran_has_resource_columns(fault_run):

@@ -14,6 +14,17 @@ CHILD_CPU_S = 1.0
 GRANDCHILD_CPU_S = 2.0  # the job's true CPU time: CHILD_CPU_S + GRANDCHILD_CPU_S plus its bookkeeping
 
 
+def _own_cpu_s() -> float:
+    """CPU time of this process alone; a forked process's counters start at zero."""
+    t = os.times()
+    return t.user + t.system
+
+
+def _exit_reporting(name: str, work_dir: str) -> None:
+    Path(work_dir, f"{name}.cpu").write_text(repr(_own_cpu_s()))
+    os._exit(0)
+
+
 def fit(train, config):
     faultkit.record_process("job")
     done_r, done_w = os.pipe()
@@ -24,12 +35,17 @@ def fit(train, config):
         if os.fork() == 0:
             faultkit.record_process("grandchild")
             faultkit.burn_cpu(GRANDCHILD_CPU_S)
-            os._exit(0)  # closes done_w: the job sees EOF once the grandchild is gone
+            _exit_reporting("grandchild", config.work_dir)  # closes done_w: the job sees EOF
         os.close(done_w)
         faultkit.burn_cpu(CHILD_CPU_S)
-        os._exit(0)  # leaves the grandchild burning, re-parented to the worker
+        _exit_reporting("child", config.work_dir)  # leaves the grandchild burning, re-parented to the worker
     os.close(done_w)
     os.waitpid(child, 0)
     os.read(done_r, 1)  # EOF: the grandchild exited
     print(f"calibrate_cpu: child burned {CHILD_CPU_S} CPU-s, grandchild {GRANDCHILD_CPU_S} CPU-s", flush=True)
-    return faultkit.priors_model(train, config)
+    model = faultkit.priors_model(train, config)
+    # the true CPU time, measured by each process itself: what the job process used from its fork to the
+    # end of fit, plus the child's and the grandchild's whole lives; only predict, writing and exit follow
+    model.info["tree_cpu_s"] = sum(float(Path(config.work_dir, f"{n}.cpu").read_text()) for n in ("child", "grandchild"))
+    model.info["job_cpu_s_at_fit_end"] = _own_cpu_s()
+    return model
