@@ -19,6 +19,7 @@ import pandas as pd
 from amlb.datasets.api import FoldFiles, TaskData
 from amlb.execution.api import Launch, Outcome
 from amlb.execution.local import thread_caps
+from amlb.execution.processes import signal_name
 from amlb.plan import Job
 from amlb.record import JobRecord, Status, clean_float
 from amlb.scoring import InvalidPredictions, main_metric, score
@@ -104,6 +105,7 @@ def conclude(record: JobRecord, job: Job, task: TaskData, files: FoldFiles, laun
     if result.get("framework_version"):
         record.version = str(result["framework_version"])
     record.infer_seconds_per_row = {int(k): v for k, v in (result.get("infer_seconds_per_row") or {}).items()}
+    record.phases = {k: v for k, v in (result.get("phases") or {}).items() if isinstance(v, dict)}
     if record.training_duration is not None:
         record.overrun_seconds = record.training_duration - job.budget_seconds
     elif outcome.timed_out and outcome.wall_s is not None:  # a lower bound: fit never returned
@@ -145,9 +147,7 @@ def _status(outcome: Outcome, error: dict | None, launch: Launch) -> tuple[Statu
     if code is None:
         return Status.INFRASTRUCTURE_ERROR, "NotStarted", "the job did not start"
     if code < 0:
-        import signal  # noqa: PLC0415
-
-        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+        name = signal_name(-code)
         return Status.CRASH, name, f"the job process was killed by {name}"
     if code != 0:
         return Status.CRASH, f"exit {code}", f"the job process exited with code {code} without reporting an error"

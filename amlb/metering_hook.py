@@ -1,8 +1,6 @@
 """The runner's bridge to energy accounting (:mod:`amlb.metering`)."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from amlb.config import Config
@@ -31,17 +29,9 @@ class EnergyHook:
             return {}
         usage = ResourceUsage(wall_s=record.wall_seconds, cpu_user_s=record.cpu_user_s,
                               cpu_sys_s=record.cpu_sys_s or 0.0, peak_rss_mb=record.peak_rss_mb,
-                              cores_allotted=job.cores, memory_limit_mb=job.memory_mb, phases=_phases(record))
+                              cores_allotted=job.cores, memory_limit_mb=job.memory_mb, phases=record.phases)
         return self.accountant.job_finished(window, usage)
 
     def close(self) -> None:
         self.accountant.close()
 
-
-def _phases(record: JobRecord) -> dict[str, dict[str, float]]:
-    """Wall and CPU seconds per phase (fit, predict, inference) as the adapter measured them."""
-    try:
-        result = json.loads((Path(record.log_path).parent / "result.json").read_text())
-    except (OSError, ValueError):
-        return {}
-    return {k: v for k, v in (result.get("phases") or {}).items() if isinstance(v, dict)}

@@ -104,6 +104,8 @@ class JobRecord:
     infer_seconds_per_row: dict[int, float] = field(default_factory=dict)
     # energy and carbon (filled by amlb.metering)
     energy: dict[str, Any] = field(default_factory=dict)
+    # wall and CPU seconds per phase (fit, predict, inference) as the adapter measured them; stored, not exported
+    phases: dict[str, dict[str, float]] = field(default_factory=dict)
     # task meta-features (filled by amlb.datasets): exported as mf_<name>
     meta_features: dict[str, Any] = field(default_factory=dict)
     log_path: str = ""
@@ -147,7 +149,7 @@ class JobRecord:
         return cls(**{k: v for k, v in d.items() if k in names})
 
 
-_NESTED = {"metrics", "infer_seconds_per_row", "energy", "meta_features"}
+_NESTED = {"metrics", "infer_seconds_per_row", "energy", "meta_features", "phases"}
 
 
 def _json_default(o: Any) -> Any:

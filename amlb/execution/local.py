@@ -31,6 +31,7 @@ import psutil
 
 from amlb.execution.api import Launch, Outcome
 from amlb.execution.cgroups import CgroupManager, JobCgroup
+from amlb.execution.processes import TreeMemory, kill_marked, signal_name
 from amlb.resources import frameworks_dir
 
 READY_TIMEOUT_S = 300.0  # importing a large framework can take a while
@@ -175,7 +176,7 @@ class LocalExecutor:
         code = self.proc.poll()
         if code is None:
             return False
-        how = f"killed by {signal.Signals(-code).name}" if code < 0 and -code in _SIGNALS else f"exit code {code}"
+        how = f"killed by {signal_name(-code)}" if code < 0 else f"exit code {code}"
         tail = self._worker_log_tail(2)
         outcome.infrastructure_error = f"the worker died during the job ({how})" + (f": {tail}" if tail else "")
         return True
@@ -285,97 +286,6 @@ class LocalExecutor:
         outcome.leftover_processes = msg.get("leftover_processes", 0)
 
 
-class TreeMemory:
-    """Memory a job's processes add to their warm worker, sampled from /proc.
-
-    Sum of the proportional set sizes (PSS) of the worker and all its descendants, minus
-    the worker's PSS before the job: pages a forked job still shares with the worker (the
-    imported framework), or a job process with its own forks, are counted once, and the
-    worker's share is not the job's.
-    """
-
-    def __init__(self, worker_pid: int):
-        self.worker_pid = worker_pid
-        self.baseline_kb = _pss_kb(worker_pid)
-        self.peak_mb = 0.0
-
-    def sample(self) -> float:
-        try:
-            pids = [p.pid for p in psutil.Process(self.worker_pid).children(recursive=True)]
-        except psutil.Error:
-            return 0.0
-        if not pids:
-            return 0.0
-        total_kb = _pss_kb(self.worker_pid) + sum(_pss_kb(p) for p in pids) - self.baseline_kb
-        used_mb = max(0.0, total_kb / 1024)
-        self.peak_mb = max(self.peak_mb, used_mb)
-        return used_mb
-
-
-def _pss_kb(pid: int) -> int:
-    """Proportional set size of a process in kB (its resident size where smaps_rollup is missing)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
-            for line in f:
-                if line.startswith(b"Pss:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        with open(f"/proc/{pid}/statm", "rb") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def marked_processes(markers: dict[str, str], exclude: set[int] = frozenset()) -> list[int]:
-    """Processes whose environment holds one of the ``NAME=value`` pairs (but this one and ``exclude``).
-
-    A process's /proc environ is the environment it was exec'd with: forked helpers of a job
-    show their worker's marker, programs the job started show both markers.
-    """
-    needles = [f"\0{k}={v}\0".encode() for k, v in markers.items() if v]
-    found = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit() or int(entry.name) == os.getpid() or int(entry.name) in exclude:
-            continue
-        try:
-            with open(f"/proc/{entry.name}/environ", "rb") as f:
-                environ = b"\0" + f.read() + b"\0"
-        except OSError:
-            continue
-        if any(n in environ for n in needles):
-            found.append(int(entry.name))
-    return found
-
-
-def kill_marked(markers: dict[str, str], exclude: set[int] = frozenset(), timeout: float = 5.0) -> int:
-    """SIGKILL every process carrying one of ``markers`` (but ``exclude``) until none is left; returns how many."""
-    killed: set[int] = set()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pids = [p for p in marked_processes(markers, exclude) if not _is_zombie(p)]
-        if not pids:
-            break
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed.add(pid)
-            except (ProcessLookupError, PermissionError):
-                pass
-        time.sleep(0.01)
-    return len(killed)
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-        return stat[stat.rfind(b")") + 2:].split()[0] in (b"Z", b"X")
-    except OSError:
-        return True
-
-
 def _append_log(path: Path, line: str) -> None:
     try:
         with open(path, "a") as f:
@@ -383,5 +293,3 @@ def _append_log(path: Path, line: str) -> None:
     except OSError:
         pass
 
-
-_SIGNALS = {s.value for s in signal.Signals}
