@@ -62,23 +62,34 @@ def test_cpu_time_is_measured_from_the_cgroup(executor, tmp_path):
     assert "Traceback" not in launch.log_path.read_text()
 
 
+def _metered_and_own_cpu(ex, tmp_path, tag, params):
+    launch = make_launch(tmp_path / tag, params=params, cpus=(0, 1), tag=tag)
+    outcome = ex.run(launch)
+    assert outcome.exit_code == 0, launch.log_path.read_text()
+    own = float((launch.work_dir / "main.cpu").read_text())  # the adapter process's CPU over its whole life
+    return outcome.cpu_user_s + outcome.cpu_sys_s, own, read_result(launch)["info"]
+
+
 def test_cpu_time_of_a_process_tree_with_an_orphan_is_metered_within_two_percent(probe_image, docker_config, tmp_path):
-    """Calibration: a child burns 2 s and an orphaned grandchild 4 s; the container's cgroup must see it all."""
+    """Calibration: a child burns 2 s and an orphaned grandchild 4 s; the container's cgroup must see it all.
+
+    The reference is what each process measured of itself. A container also costs CPU that no process of
+    the job can see (the runtime's init before exec, the timeout wrapper, process teardown); a job that
+    burns nothing measures that overhead on the same engine, just before.
+    """
     fw, image = probe_image
     ex = DockerExecutor(image, fw, docker_config, (0, 1))
     try:
-        launch = make_launch(tmp_path, params={"burn_tree_s": 4.0}, cpus=(0, 1), tag="calibrate")
-        outcome = ex.run(launch)
+        idle_metered, idle_own, _ = _metered_and_own_cpu(ex, tmp_path, "idle", {})
+        metered, own, info = _metered_and_own_cpu(ex, tmp_path, "calibrate", {"burn_tree_s": 4.0})
     finally:
         ex.close()
-    assert outcome.exit_code == 0, launch.log_path.read_text()
-    info = read_result(launch)["info"]
-    # the true CPU time: the tree's burns plus the main process up to the end of fit (start-up and imports);
-    # what follows fit (predict, writing predictions, exit) is small against the 6 s burned
-    true_cpu = info["tree_cpu_s"] + info["main_cpu_s"]
-    metered = outcome.cpu_user_s + outcome.cpu_sys_s
     assert info["tree_cpu_s"] >= 5.9
-    assert true_cpu <= metered <= true_cpu * 1.02, (metered, true_cpu, info)
+    true_cpu = info["tree_cpu_s"] + own
+    overhead = max(idle_metered - idle_own, 0.0)
+    print(f"metered {metered:.3f} s, processes {true_cpu:.3f} s, container overhead {overhead:.3f} s")
+    assert true_cpu <= metered, "the cgroup missed CPU time of the job's processes (the orphan?)"
+    assert abs(metered - (true_cpu + overhead)) <= 0.02 * true_cpu, (metered, true_cpu, overhead, info)
 
 
 def test_memory_overrun_is_memory_exceeded(executor, docker_client, tmp_path):
