@@ -127,10 +127,15 @@ def test_cpu_time_of_child_and_orphaned_grandchild_is_metered_within_2_percent(f
     assert row.resource_method == ("cgroup" if fault_run.mode == "cgroups" else "wait4")
     info = fault_run.result_json("calibrate_cpu")["info"]
     assert info["tree_cpu_s"] >= 0.99 * (CHILD_CPU_S + GRANDCHILD_CPU_S)
-    # the true CPU time, as each process measured its own; predict, writing and exit come after it
+    # the true CPU time up to the end of fit, as each process measured its own
     true_cpu = info["tree_cpu_s"] + info["job_cpu_s_at_fit_end"]
     metered = row.cpu_user_s + row.cpu_sys_s
-    assert true_cpu <= metered <= 1.02 * true_cpu, (metered, true_cpu)
+    assert true_cpu <= metered, "the meter missed CPU time of the job's processes (the orphan?)"
+    # predict, inference timing, writing and exit follow fit: the probe job does the same after its fit
+    # (same model, same data), so its metered total minus its own CPU at the end of fit measures that part
+    probe = fault_run.row("probe")
+    after_fit = probe.cpu_user_s + probe.cpu_sys_s - fault_run.result_json("probe")["info"]["job_cpu_s_at_fit_end"]
+    assert abs(metered - (true_cpu + after_fit)) <= 0.02 * true_cpu, (metered, true_cpu, after_fit)
 
 
 def test_every_job_that_ran_has_resource_columns(fault_run):

@@ -34,5 +34,7 @@ def fit(train, config):
         "temp_file": temp_file, "cgroup": Path("/proc/self/cgroup").read_text(), "pid": os.getpid(),
         "sid": os.getsid(0), "subprocess": json.loads(sub.stdout), "fit_start": start, "fit_end": time.time(),
     }
+    t = os.times()  # this process and its waited-for subprocess, from the fork to the end of fit
+    model.info["job_cpu_s_at_fit_end"] = t.user + t.system + t.children_user + t.children_system
     print("probe: " + json.dumps(model.info["affinity"]), flush=True)
     return model
