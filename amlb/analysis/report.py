@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from amlb.analysis.baselines import borrow_constant_predictor
 from amlb.analysis.btmodel import bt_model
 from amlb.analysis.mob import BTTree, bttree
 from amlb.analysis.leaderboard import leaderboard
@@ -90,7 +91,12 @@ def write_analysis(df: pd.DataFrame, outdir: str | Path, options: AnalysisOption
     """
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
-    d = single_constraint(df, options.constraint, options.type)
+    with_baseline, borrowed = borrow_constant_predictor(df)
+    d = single_constraint(with_baseline, options.constraint, options.type)
+    constraint = str(d["constraint"].iloc[0])
+    # type -> the constraint whose constant predictor rows stand in for this one's
+    baseline_from = {key[-2]: source for key, source in borrowed.items()
+                     if key[-1] == constraint and key[-2] in set(d["type"])}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         scores = normalized_scores(d, method=options.method, impute=options.impute)
@@ -128,10 +134,10 @@ def write_analysis(df: pd.DataFrame, outdir: str | Path, options: AnalysisOption
         written.append("bttree.txt")
     summary = {
         "generated_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "files": list(options.files), "constraint": str(d["constraint"].iloc[0]), "type": options.type,
+        "files": list(options.files), "constraint": constraint, "type": options.type,
         "types": sorted(d["type"].unique()), "n_tasks": int(d["task"].nunique()),
         "frameworks": sorted(d["framework"].unique()), "normalization": options.method, "imputation": options.impute,
-        "outputs": written + ["analysis.json"],
+        "constant_predictor_from": baseline_from, "outputs": written + ["analysis.json"],
     }
     save_json("analysis.json", summary)
     return {**summary, "leaderboard": board, "tree": tree}

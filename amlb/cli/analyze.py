@@ -46,6 +46,8 @@ def execute(args: argparse.Namespace) -> int:
     board = summary["leaderboard"]
     print(f"constraint {summary['constraint']}, {summary['n_tasks']} tasks ({', '.join(summary['types'])}), "
           f"normalised {summary['normalization']}, failures imputed with {summary['imputation']}")
+    for typ, source in sorted(summary["constant_predictor_from"].items()):
+        print(f"{typ}: no constantpredictor results under {summary['constraint']}; using those of {source}")
     print(format_leaderboard(board))
     if summary["tree"] is not None:
         print()

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from amlb import __version__, analysis
+from amlb.analysis.baselines import borrow_constant_predictor
 from amlb.errors import UserError
 from amlb.site import data, pages_detail, pages_overview
 from amlb.site.compute import Overview, analyse
@@ -53,7 +54,7 @@ def load_model(inputs: Sequence[str | Path], title: str, tree_depth: int = 3) ->
     metas = [analysis.load_meta(p) for p in paths.meta] + [analysis.meta_from_results(results)]
     meta = _merge_meta(metas)
     kinds = data.failure_kind(results).where(results["status"] != "ok", "")
-    grouped, borrowed = data.borrow_constant_predictor(results)
+    grouped, borrowed = borrow_constant_predictor(results, by=("benchmark", "type", "constraint"))
     overviews: list[Overview] = []
     baseline_only: list[Overview] = []
     for (bench, constraint, typ), rows in grouped.groupby(["benchmark", "constraint", "type"], sort=True):
@@ -115,19 +116,45 @@ def write_downloads(model: SiteModel, out_dir: Path) -> list[dict[str, str]]:
     """The raw results (CSV, Parquet), the meta-features and the leaderboards."""
     folder = out_dir / "downloads"
     folder.mkdir(parents=True, exist_ok=True)
-    model.results.to_csv(folder / "results.csv", index=False)
+    spreadsheet_safe(model.results).to_csv(folder / "results.csv", index=False)
     _to_parquet(model.results, folder / "results.parquet")
-    model.meta.to_csv(folder / "meta-features.csv", index=False)
+    spreadsheet_safe(model.meta).to_csv(folder / "meta-features.csv", index=False)
     boards = [ov.board.assign(benchmark=ov.benchmark, constraint=ov.constraint, type=ov.type, normalisation=ov.method)
               for ov in model.overviews if ov.board is not None]
     files = [("results.csv", "all results, one row per job (CSV)"),
              ("results.parquet", "the same table as Parquet (typed columns)"),
              ("meta-features.csv", "task meta-features used by the Bradley-Terry trees and the per-row times")]
     if boards:
-        pd.concat(boards, ignore_index=True).to_csv(folder / "leaderboards.csv", index=False)
+        spreadsheet_safe(pd.concat(boards, ignore_index=True)).to_csv(folder / "leaderboards.csv", index=False)
         files.append(("leaderboards.csv", "every leaderboard of the site, one row per group and framework"))
     return [{"name": name, "path": f"downloads/{name}", "description": text,
              "size": _size((folder / name).stat().st_size)} for name, text in files]
+
+
+#: a spreadsheet reads a cell that starts with one of these as a formula (CSV injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells and column names cannot run as spreadsheet formulas: those that start
+    like a formula (and are not a number such as ``-0.5``) get a leading apostrophe. The Parquet
+    download stays exact."""
+    def safe(v: object) -> object:
+        return "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) and not _is_number(v) else v
+
+    out = df.rename(columns=lambda c: safe(str(c)))
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
+            out[c] = out[c].map(safe)
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _to_parquet(df: pd.DataFrame, path: Path) -> None:

@@ -21,7 +21,6 @@ import pandas as pd
 
 from amlb.errors import UserError
 
-CONSTANT_PREDICTOR = "constantpredictor"
 #: AMLB's published hardware for its AWS runs (the results files do not record it)
 AMLB_AWS_HARDWARE = ("AWS EC2 m5.2xlarge (8 vCPUs, 32 GiB RAM, gp3 volume), one Docker container per job, "
                      "as documented for AMLB's 2021 runs (not recorded in the results file)")
@@ -161,48 +160,6 @@ def add_benchmark_column(df: pd.DataFrame, sources: Sequence[Source]) -> pd.Data
     out = df.copy()
     out.insert(1, "benchmark", out["source"].map(label).fillna("results"))
     return out
-
-
-def borrow_constant_predictor(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple[str, str, str], str]]:
-    """Give each (benchmark, type, constraint) the constant predictor's rows if it lacks them.
-
-    AMLB runs the constant predictor once and compares it across constraints (it does not
-    depend on the time budget). A group without it borrows the rows of the sibling
-    constraint whose name shares the longest prefix with its own (``4h8c_gp3`` <- ``4h8c``).
-
-    Returns
-    -------
-    The rows with borrowed rows appended (column ``borrowed_from`` names the constraint they
-    came from), and group -> constraint borrowed from.
-    """
-    borrowed: dict[tuple[str, str, str], str] = {}
-    extra = []
-    cp = df[df["framework"] == CONSTANT_PREDICTOR]
-    for (bench, typ, constraint), part in df.groupby(["benchmark", "type", "constraint"], sort=True):
-        if (part["framework"] == CONSTANT_PREDICTOR).any():
-            continue
-        donors = cp[(cp["benchmark"] == bench) & (cp["type"] == typ)]
-        if donors.empty:
-            continue
-        best = max(donors["constraint"].unique(), key=lambda c: (_common_prefix(c, constraint), c))
-        rows = donors[donors["constraint"] == best].copy()
-        rows["constraint"] = constraint
-        rows["borrowed_from"] = best
-        extra.append(rows)
-        borrowed[(bench, typ, constraint)] = best
-    if not extra:
-        return df, borrowed
-    out = pd.concat([df] + extra, ignore_index=True, sort=False)
-    return out, borrowed
-
-
-def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def failure_kind(df: pd.DataFrame) -> pd.Series:

@@ -60,6 +60,20 @@ def test_analyze_amlb(amlb_dir, tmp_path):
     assert proc.returncode == 2 and "several constraints" in proc.stderr
 
 
+def test_analyze_a_constraint_that_lacks_the_constant_predictor(amlb_dir, tmp_path):
+    """AMLB's 4h8c_gp3 rows have no constantpredictor: it comes from 4h8c, and the output says so."""
+    proc = amlb("analyze", amlb_dir / "classification.csv", "--constraint", "4h8c_gp3", "--no-tree",
+                "-o", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    assert "binary: no constantpredictor results under 4h8c_gp3; using those of 4h8c" in proc.stdout
+    summary = json.loads((tmp_path / "out" / "analysis.json").read_text())
+    assert summary["constant_predictor_from"] == {"binary": "4h8c", "multiclass": "4h8c"}
+    scores = pd.read_csv(tmp_path / "out" / "scores.csv")
+    constant = scores[scores["framework"] == "constantpredictor"].groupby("task")["score"].mean()
+    assert len(constant) == 71 and constant.abs().max() < 1e-9  # the 0 of every task's scale
+    assert scores["score"].notna().mean() > 0.95
+
+
 def _our_results(directory: Path) -> None:
     rng = np.random.default_rng(1)
     rows = []

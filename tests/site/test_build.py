@@ -12,7 +12,7 @@ import pytest
 
 from amlb.errors import UserError
 from amlb.site import build_site
-from tests.site.conftest import HOSTILE_FRAMEWORK, HOSTILE_INFO, HOSTILE_TASK
+from tests.site.conftest import HOSTILE_FORMULA, HOSTILE_FRAMEWORK, HOSTILE_INFO, HOSTILE_TASK
 
 RAW_MARKERS = ("<script>window", "<img src=x", "<svg onload", "<b onmouseover", "</title><!--")
 
@@ -92,6 +92,20 @@ def test_downloads_hold_all_rows(site: Path, inputs: dict[str, Path]):
     assert HOSTILE_INFO in set(parquet_rows["info"])
     assert {"energy_kwh", "mf_n_rows", "source", "benchmark"} <= set(parquet_rows.columns)
     assert (site / "downloads" / "leaderboards.csv").is_file()
+
+
+def test_csv_downloads_cannot_run_as_spreadsheet_formulas(site: Path):
+    for name in ("results.csv", "meta-features.csv", "leaderboards.csv"):
+        table = pd.read_csv(site / "downloads" / name, dtype=str, keep_default_na=False)
+        for column in table.columns:
+            assert not column.startswith(("=", "+", "-", "@")), (name, column)
+            cells = table[column]
+            starts = cells[cells.str.startswith(("=", "+", "-", "@", "\t", "\r"))]
+            formulas = starts[pd.to_numeric(starts, errors="coerce").isna()]  # -0.5 is a number, not a formula
+            assert formulas.empty, (name, column, formulas.tolist()[:3])
+    results = pd.read_csv(site / "downloads" / "results.csv")
+    assert "'" + HOSTILE_FORMULA in set(results["info"])  # kept, as inert text
+    assert HOSTILE_FORMULA in set(pd.read_parquet(site / "downloads" / "results.parquet")["info"])  # exact
 
 
 def test_rebuild_replaces_the_site_and_refuses_foreign_folders(tmp_path: Path, inputs: dict[str, Path]):
