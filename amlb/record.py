@@ -92,6 +92,7 @@ class JobRecord:
     overrun_seconds: float | None = None  # training_duration - budget
     cores: int | None = None
     cpuset: str = ""  # e.g. "0-1"
+    host: str = ""  # machine that ran the attempt; "host/dask-worker-address" on a Dask cluster
     memory_mb: int | None = None
     environment: str = ""  # venv key or docker image id
     # resources, measured per job over its whole process tree

@@ -17,6 +17,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from amlb import __version__
+from amlb.attempt import (
+    AttemptContext,
+    failed_record,
+    job_settings,
+    run_attempt,
+    this_host,
+)
 from amlb.config import Config
 from amlb.datasets.api import TaskData
 from amlb.definitions import Constraint, FrameworkDef, datasets_config, load_benchmark
@@ -25,7 +32,6 @@ from amlb.errors import DataError, UserError
 from amlb.execution.api import Executor
 from amlb.execution.cgroups import open_cgroups
 from amlb.execution.local import WorkerStartError
-from amlb.jobs import JobSettings, conclude, job_dir, log_tail, prepare
 from amlb.metering_hook import EnergyHook
 from amlb.plan import Job, PlannedTask, make_jobs, select_folds
 from amlb.progress import Progress
@@ -107,27 +113,20 @@ class Run:
 
     def __init__(self, request: RunRequest, store: ResultStore, progress: Progress):
         self.request, self.store, self.progress = request, store, progress
-        cfg = request.config["job"]
-        self.settings = JobSettings(cfg["time_tolerance_ratio"], cfg["time_grace_seconds"],
-                                    tuple(cfg["inference_batch_sizes"]), cfg["inference_repeats"],
-                                    cfg["inference_max_seconds"])
-        self.attempts = max(1, int(cfg["attempts"]))
-        self.cgroups = open_cgroups(cfg["cgroups"]) if request.mode == "local" else None
+        self.attempts = max(1, int(request.config["job"]["attempts"]))
+        self.cgroups = open_cgroups(request.config["job"]["cgroups"]) if request.mode == "local" else None
         self.energy = EnergyHook(request.config)
         self.lock = threading.Lock()
         self.run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        self.context = AttemptContext(request.out_dir, request.mode, self.run_id, job_settings(request.config),
+                                      this_host())
         self.records: list[JobRecord] = []
         self.last_export = 0.0
 
-    def new_record(self, job: Job, task: TaskData | None, attempt: int) -> JobRecord:
-        spec = job.task
-        return JobRecord(
-            id=task.id if task else f"task/{spec.name}", task=spec.name, framework=job.framework.name,
-            constraint=job.constraint.name, fold=job.fold, type=task.type if task else "",
-            mode=self.request.mode, version=job.framework.version, params=job.params_json,
-            app_version=f"amlb {__version__}", seed=job.seed, attempt=attempt, run_id=self.run_id,
-            budget_seconds=job.budget_seconds, cores=job.cores, memory_mb=job.memory_mb,
-            meta_features=dict(task.meta_features) if task else {})
+    def save_running(self, record: JobRecord) -> None:
+        """An attempt under way: a run interrupted now reruns the job on resume."""
+        with self.lock:
+            self.store.save(record)
 
     def finish(self, job: Job, record: JobRecord, final: bool = True) -> None:
         """Store an attempt's record; ``final`` when no retry follows it."""
@@ -145,41 +144,17 @@ class Run:
                                f"after an infrastructure error: {record.info}")
 
     def record_failure(self, job: Job, task: TaskData | None, status: Status, error_type: str, info: str) -> None:
-        record = self.new_record(job, task, self.store.attempts_of(job.key) + 1)
-        record.status, record.error_type, record.info, record.duration = status, error_type, info, 0.0
-        self.finish(job, record)
+        attempt = self.store.attempts_of(job.key) + 1
+        self.finish(job, failed_record(job, task, attempt, self.context, status, error_type, info))
 
     def execute(self, job: Job, task: TaskData, executor: Executor, cpus: tuple[int, ...], slot: str) -> None:
+        def started(record: JobRecord) -> None:
+            self.save_running(record)
+            self.progress.job_started(job, slot)
+
         for remaining in reversed(range(self.attempts)):
             attempt = self.store.attempts_of(job.key) + 1
-            record = self.new_record(job, task, attempt)
-            record.cpuset = ",".join(map(str, cpus))
-            with self.lock:
-                self.store.save(record)  # status running: an interrupted job is rerun on resume
-            self.progress.job_started(job, slot)
-            start = time.monotonic()
-            try:
-                files = task.fold(job.fold)
-            except DataError as e:
-                record.status, record.error_type, record.info = Status.DATA_ERROR, type(e).__name__, e.one_line()
-                record.duration = time.monotonic() - start
-                self.finish(job, record)
-                return
-            directory = job_dir(self.request.out_dir, job, attempt)
-            launch = prepare(job, task, files, directory, cpus, self.settings, tag=f"{self.run_id}-{slot}-{attempt}-"
-                             f"{abs(hash(job.key)) % 10**8}")
-            window = self.energy.start()
-            try:
-                outcome = executor.run(launch)
-            except WorkerStartError as e:
-                record.status, record.error_type, record.info = Status.SETUP_ERROR, "AdapterImportError", str(e)
-                record.log_path, record.log_tail = str(launch.log_path), log_tail(launch.log_path)
-                record.duration = time.monotonic() - start
-                self.finish(job, record)
-                return
-            conclude(record, job, task, files, launch, outcome)
-            record.duration = time.monotonic() - start
-            record.energy = self.energy.finish(window, record, job)
+            record = run_attempt(job, task, executor, cpus, slot, attempt, self.context, self.energy, started)
             retry = record.status is Status.INFRASTRUCTURE_ERROR and remaining > 0
             self.finish(job, record, final=not retry)
             if not retry:
@@ -192,12 +167,21 @@ def run(request: RunRequest) -> RunSummary:
     if ResultStore.exists(out) and not request.resume:
         raise UserError(f"{out} already holds results", "add --resume to continue that run, or choose another -o")
     _check_writable(out)
-    slots = cpu_slots(request.parallel, request.constraint.cores)
+    scheduler = request.config["dask"]["scheduler"]
+    slots = [] if scheduler else cpu_slots(request.parallel, request.constraint.cores)
     summary = RunSummary(out_dir=out)
     progress = Progress(total=0)
+    cluster = None
     try:
+        if scheduler:
+            from amlb.cluster.client import connect  # noqa: PLC0415
+
+            progress.note(f"connecting to the Dask scheduler at {scheduler}")
+            cluster = connect(scheduler, float(request.config["dask"]["connect_timeout_s"]))
         planned = open_tasks(request, progress)  # bad input stops here, before anything is written
     except BaseException:
+        if cluster is not None:
+            cluster.close()
         progress.close()
         raise
     store = ResultStore(out)
@@ -211,8 +195,15 @@ def run(request: RunRequest) -> RunSummary:
         run_state = Run(request, store, progress)
         store.set_meta("run", {"benchmark": request.benchmark, "constraint": request.constraint.name,
                                "mode": request.mode, "frameworks": [f.name for f in request.frameworks],
-                               "app_version": __version__, "parallel": request.parallel})
+                               "app_version": __version__, "parallel": request.parallel,
+                               "dask_scheduler": scheduler})
         store.set_meta("host", run_state.energy.host_record())
+        if cluster is not None:
+            from amlb.cluster.client import run_on_cluster  # noqa: PLC0415
+
+            run_on_cluster(cluster, scheduler, request, run_state, planned, todo, summary)
+            summary.records = run_state.records
+            return summary
         environments = _setup(request, run_state, progress, summary,
                               {j.framework.name for j in todo} if request.setup != "only" else None)
         if request.setup == "only":
@@ -264,6 +255,8 @@ def run(request: RunRequest) -> RunSummary:
                 t.join(timeout=0.5)
         summary.records = run_state.records
     finally:
+        if cluster is not None:
+            cluster.close()
         for executor in executors.values():
             executor.close()
         if run_state is not None:

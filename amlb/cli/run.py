@@ -35,6 +35,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resume", action="store_true", help="continue the run in --outdir: run missing jobs only")
     p.add_argument("--retry-failed", action="store_true", help="with --resume: also rerun failed jobs")
     p.add_argument("-p", "--parallel", type=int, help="jobs at once, on disjoint cores (default: config parallel)")
+    p.add_argument("--dask", metavar="ADDRESS",
+                   help="run the jobs on the Dask cluster of this scheduler (tcp://host:8786); "
+                        "same as -X dask.scheduler=ADDRESS")
     p.add_argument("--list-frameworks", action="store_true", help="list the known frameworks and exit")
 
 
@@ -43,7 +46,8 @@ def execute(args: argparse.Namespace) -> int:
     from amlb.definitions import framework_entries, load_constraint, resolve_framework  # noqa: PLC0415
     from amlb.errors import UserError  # noqa: PLC0415
 
-    config = load_config(args.userdir, args.config, args.overrides)
+    overrides = args.overrides + ([f"dask.scheduler={args.dask}"] if args.dask else [])
+    config = load_config(args.userdir, args.config, overrides)
     if args.list_frameworks:
         for name, entry in sorted(framework_entries(config).items(), key=lambda kv: kv[0].lower()):
             extends = f" (extends {entry['extends']})" if entry.get("extends") else ""

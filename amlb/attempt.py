@@ -1,0 +1,97 @@
+"""One attempt of one job on a CPU slot: fold files -> job directory -> executor -> record.
+
+The runner's threads and the Dask workers (:mod:`amlb.distributed`) both run jobs through
+:func:`run_attempt`; only what happens around it (where records are stored, how attempts
+are counted and retried) differs between them.
+"""
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from amlb import __version__
+from amlb.config import Config
+from amlb.datasets.api import TaskData
+from amlb.errors import DataError
+from amlb.execution.api import Executor
+from amlb.execution.local import WorkerStartError
+from amlb.jobs import JobSettings, conclude, job_dir, log_tail, prepare
+from amlb.metering_hook import EnergyHook
+from amlb.plan import Job
+from amlb.record import JobRecord, Status
+
+
+@dataclass(frozen=True)
+class AttemptContext:
+    """What every attempt of a run shares."""
+
+    out_dir: Path
+    mode: str
+    run_id: str
+    settings: JobSettings
+    host: str = ""  # where the attempt runs: the host name, and the Dask worker when there is one
+
+
+def job_settings(config: Config) -> JobSettings:
+    cfg = config["job"]
+    return JobSettings(cfg["time_tolerance_ratio"], cfg["time_grace_seconds"], tuple(cfg["inference_batch_sizes"]),
+                       cfg["inference_repeats"], cfg["inference_max_seconds"])
+
+
+def this_host() -> str:
+    return socket.gethostname()
+
+
+def new_record(job: Job, task: TaskData | None, attempt: int, ctx: AttemptContext) -> JobRecord:
+    """The record of an attempt before it runs (status ``running``)."""
+    spec = job.task
+    return JobRecord(
+        id=task.id if task else f"task/{spec.name}", task=spec.name, framework=job.framework.name,
+        constraint=job.constraint.name, fold=job.fold, type=task.type if task else "",
+        mode=ctx.mode, version=job.framework.version, params=job.params_json,
+        app_version=f"amlb {__version__}", seed=job.seed, attempt=attempt, run_id=ctx.run_id,
+        budget_seconds=job.budget_seconds, cores=job.cores, memory_mb=job.memory_mb, host=ctx.host,
+        meta_features=dict(task.meta_features) if task else {})
+
+
+def failed_record(job: Job, task: TaskData | None, attempt: int, ctx: AttemptContext, status: Status,
+                  error_type: str, info: str) -> JobRecord:
+    """The record of a job that could not start (its data or its environment failed)."""
+    record = new_record(job, task, attempt, ctx)
+    record.status, record.error_type, record.info, record.duration = status, error_type, info, 0.0
+    return record
+
+
+def run_attempt(job: Job, task: TaskData, executor: Executor, cpus: tuple[int, ...], slot: str, attempt: int,
+                ctx: AttemptContext, energy: EnergyHook,
+                on_start: Callable[[JobRecord], None] | None = None) -> JobRecord:
+    """Run one attempt and return its final record; ``on_start`` sees the record while it runs."""
+    record = new_record(job, task, attempt, ctx)
+    record.cpuset = ",".join(map(str, cpus))
+    if on_start is not None:
+        on_start(record)
+    start = time.monotonic()
+    try:
+        files = task.fold(job.fold)
+    except DataError as e:
+        record.status, record.error_type, record.info = Status.DATA_ERROR, type(e).__name__, e.one_line()
+        record.duration = time.monotonic() - start
+        return record
+    directory = job_dir(ctx.out_dir, job, attempt)
+    tag = f"{ctx.run_id}-{slot}-{attempt}-{abs(hash(job.key)) % 10**8}"
+    launch = prepare(job, task, files, directory, cpus, ctx.settings, tag=tag)
+    window = energy.start()
+    try:
+        outcome = executor.run(launch)
+    except WorkerStartError as e:
+        record.status, record.error_type, record.info = Status.SETUP_ERROR, "AdapterImportError", str(e)
+        record.log_path, record.log_tail = str(launch.log_path), log_tail(launch.log_path)
+        record.duration = time.monotonic() - start
+        return record
+    conclude(record, job, task, files, launch, outcome)
+    record.duration = time.monotonic() - start
+    record.energy = energy.finish(window, record, job)
+    return record

@@ -1,0 +1,101 @@
+"""The client's side of a run on a Dask cluster: submit one Dask task per job, store what returns.
+
+The client keeps everything a local run keeps (the plan, the result store, progress, the
+results table); workers only run jobs. A job's attempts and retries happen on the worker
+that took it; if that worker dies, Dask reschedules the job elsewhere (up to its
+``distributed.scheduler.allowed-failures``) and after that the job is stored as an
+infrastructure error. The caller closes the client. Stopping the client cancels what has not run and stops the executors
+of the run on every worker.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from amlb.attempt import new_record
+from amlb.errors import UserError
+from amlb.plan import Job, PlannedTask
+from amlb.record import Status
+
+from amlb.cluster.worker import RemoteRun, close_run, prepare_environments, run_job
+
+if TYPE_CHECKING:
+    from amlb.runner import Run, RunRequest, RunSummary
+
+def connect(address: str, timeout_s: float) -> Any:
+    """A Dask client of the scheduler at ``address``, or a one-line error after ``timeout_s``."""
+    from distributed import Client  # noqa: PLC0415
+
+    try:
+        return Client(address, timeout=f"{timeout_s}s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as e:
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise UserError(f"cannot reach the Dask scheduler at {address} ({reason})",
+                        "start one (dask scheduler; dask worker ADDRESS --nthreads N) or check -X dask.scheduler"
+                        ) from None
+
+
+def run_on_cluster(client: Any, address: str, request: "RunRequest", run_state: "Run", planned: list[PlannedTask],
+                   todo: list[Job], summary: "RunSummary") -> None:
+    from distributed import as_completed  # noqa: PLC0415
+
+    remote = RemoteRun(run_id=run_state.run_id, config=request.config, mode=request.mode, setup=request.setup,
+                       out_dir=request.out_dir, attempts=run_state.attempts, topic=f"amlb-started-{run_state.run_id}")
+    progress = run_state.progress
+    futures: dict[Any, Job] = {}
+    try:
+        threads = client.nthreads()  # worker address -> threads
+        progress.note(f"Dask scheduler {address}: {len(threads)} workers, {sum(threads.values())} threads")
+        if not threads:
+            progress.note("no Dask worker is connected yet: jobs wait until one is (dask worker ADDRESS)")
+        if request.setup == "only":  # install on every worker, as a task (installs take minutes)
+            installs = [client.submit(prepare_environments, remote, request.frameworks, workers=[worker],
+                                      allow_other_workers=False, pure=False, key=f"amlb-setup-{remote.run_id}-{i}")
+                        for i, worker in enumerate(threads)]
+            for errors in client.gather(installs):
+                summary.setup_errors.extend(errors)
+            return
+        tasks = {t.spec.name: t for t in planned}
+        starters: dict[str, Job] = {}
+
+        def started(event: tuple[float, dict]) -> None:
+            msg = event[1]
+            job = starters.get(msg.get("key", ""))
+            if job is not None:
+                progress.job_started(job, msg.get("where", "dask"))
+
+        client.subscribe_topic(remote.topic, started)
+        for t in planned:
+            if t.error is not None:
+                summary.data_errors.append(f"{t.spec.name}: {t.error.one_line()}")
+        for job in todo:
+            task = tasks[job.task.name]
+            if task.error is not None:
+                run_state.record_failure(job, None, Status.DATA_ERROR, type(task.error).__name__,
+                                         task.error.one_line())
+                continue
+            attempt = run_state.store.attempts_of(job.key) + 1
+            run_state.save_running(new_record(job, task.data, attempt, run_state.context))
+            starters[job.key] = job
+            future = client.submit(run_job, remote, job, attempt, pure=False,
+                                   key=f"amlb-{run_state.run_id}-{len(futures)}-{job.framework.name}")
+            futures[future] = job
+        for future in as_completed(futures, loop=client.loop):
+            job = futures[future]
+            try:
+                records = future.result()
+            except Exception as e:  # noqa: BLE001 - the worker died, or a runner bug on the worker
+                first = str(e).splitlines()[0] if str(e) else ""
+                run_state.record_failure(job, tasks[job.task.name].data, Status.INFRASTRUCTURE_ERROR,
+                                         type(e).__name__, f"on the Dask cluster: {first}")
+                continue
+            for record in records[:-1]:
+                run_state.finish(job, record, final=False)
+            run_state.finish(job, records[-1])
+    finally:
+        pending = [f for f in futures if not f.done()]
+        if pending:
+            client.cancel(pending)
+        try:
+            client.run(close_run, remote.run_id)
+        except Exception:  # noqa: BLE001, S110 - workers may be gone; their executors die with them
+            pass

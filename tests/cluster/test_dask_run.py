@@ -1,0 +1,152 @@
+"""``--dask ADDRESS``: the jobs of a run go to the workers of a real Dask cluster (LocalCluster).
+
+The workers are separate processes; they open the task, reuse the framework environment,
+claim CPUs and run the jobs; the CLI stores what they return.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT
+from tests.execution.conftest import (  # noqa: F401 - environments_dir: the shared venv fixture
+    amlb_args,
+    environments_dir,
+    process_alive,
+)
+
+CPUS = sorted(os.sched_getaffinity(0))
+WORKER_ENV = {"AMLB_TEST_PROBE_SLEEP": "1.5"}
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    distributed = pytest.importorskip("distributed")
+    env = {**WORKER_ENV, "AMLB_CPU_CLAIMS_DIR": str(tmp_path_factory.mktemp("cpu-claims")),
+           "AMLB_TEST_PID_DIR": str(tmp_path_factory.mktemp("job-pids"))}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)  # the worker processes inherit it
+    try:
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=":0") as local:
+            local.pid_dir = Path(env["AMLB_TEST_PID_DIR"])
+            yield local
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def run_on(cluster, tmp_path, environments_dir, frameworks: str, *extra: str) -> tuple[subprocess.CompletedProcess,
+                                                                                         pd.DataFrame]:
+    out = tmp_path / "out"
+    args = amlb_args(environments_dir, frameworks, "example", "-t", "iris", "-o", str(out),
+                     "--dask", cluster.scheduler_address, *extra)
+    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    results = pd.read_csv(out / "results.csv") if (out / "results.csv").is_file() else pd.DataFrame()
+    return proc, results
+
+
+@pytest.mark.skipif(len(CPUS) < 2, reason="needs 2 CPUs")
+def test_jobs_run_on_the_workers_at_once_on_disjoint_cpus(cluster, tmp_path, environments_dir):
+    proc, results = run_on(cluster, tmp_path, environments_dir, "probe", "-f", "0", "1",
+                           "-X", "job.max_runtime_seconds=10", "-X", "job.cores=1")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert list(results.status) == ["ok", "ok"]
+    workers = set(cluster.scheduler_info["workers"])
+    assert {h.split("/", 1)[1] for h in results.host} == workers  # one job on each worker
+    infos = [pd.read_json(tmp_path / "out" / "jobs" / "probe" / "iris" / f"fold{f}" / "attempt1" / "result.json",
+                          typ="series")["info"] for f in (0, 1)]
+    cpus = [set(info["affinity"]) for info in infos]
+    assert all(len(c) == 1 for c in cpus) and not cpus[0] & cpus[1]  # two processes, disjoint claims
+    assert [set(map(int, str(c).split(","))) for c in results.sort_values("fold").cpuset] == cpus
+    assert max(i["fit_start"] for i in infos) < min(i["fit_end"] for i in infos)  # side by side
+    # each worker metered its own jobs: energy and the method behind it come back with the record
+    assert (results.energy_kwh > 0).all() and results.energy_method.str.len().gt(0).all()
+
+
+def test_failures_on_a_worker_come_back_typed_and_the_run_goes_on(cluster, tmp_path, environments_dir):
+    proc, results = run_on(cluster, tmp_path, environments_dir, "import_error,probe", "-f", "0",
+                           "-X", "job.max_runtime_seconds=10")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    status = dict(zip(results.framework, results.status))
+    assert status == {"import_error": "setup_error", "probe": "ok"}
+    info = results.set_index("framework").loc["import_error", "info"]
+    assert "ModuleNotFoundError" in info or "import" in info.lower(), info
+    # resuming finds nothing left to run and keeps the records
+    again = subprocess.run(amlb_args(environments_dir, "import_error,probe", "example", "-t", "iris", "-f", "0",
+                                     "-o", str(tmp_path / "out"), "--dask", cluster.scheduler_address, "--resume"),
+                           cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert len(pd.read_csv(tmp_path / "out" / "results.csv")) == 2
+
+
+def _hang_processes(pid_dir: Path, out: Path) -> list[dict]:
+    """The processes the hang adapter's job of this run recorded (its job process and its forked child)."""
+    entries = [json.loads(p.read_text()) for p in pid_dir.glob("*.json")]
+    return [e for e in entries if e["cwd"].startswith(str(out / "jobs" / "hang"))]
+
+
+def test_an_interrupted_client_stops_its_jobs_on_the_workers_and_resume_finishes_them(cluster, tmp_path,
+                                                                                       environments_dir):
+    out = tmp_path / "out"
+    base = amlb_args(environments_dir, "probe,hang", "example", "-t", "iris", "-f", "0", "-o", str(out),
+                     "--dask", cluster.scheduler_address)
+    proc = subprocess.Popen([*base, "-X", "job.max_runtime_seconds=120"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    probe_done = out / "jobs" / "probe" / "iris" / "fold0" / "attempt1" / "result.json"
+    while (len(_hang_processes(cluster.pid_dir, out)) < 2 or not probe_done.exists()) and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read()[-3000:]
+        time.sleep(0.2)
+    hang = _hang_processes(cluster.pid_dir, out)
+    assert len(hang) == 2, "the hang job did not start on a worker"
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+    assert proc.returncode != 0
+    # Ctrl-C on the client leaves nothing running on the cluster: the job and its SIGTERM-proof child are gone
+    deadline = time.monotonic() + 30
+    while any(process_alive(e["pid"], e["start_ticks"]) for e in hang) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(process_alive(e["pid"], e["start_ticks"]) for e in hang)
+    again = subprocess.run([*base, "--resume", "-X", "job.max_runtime_seconds=1", "-X", "job.time_grace_seconds=1"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert again.returncode == 0, again.stderr[-3000:]
+    results = pd.read_csv(out / "results.csv").set_index("framework")
+    assert results.loc["probe", "status"] == "ok" and results.loc["probe", "attempt"] == 1  # kept, not rerun
+    assert results.loc["hang", "status"] == "timeout" and results.loc["hang", "attempt"] == 2  # interrupted: rerun
+
+
+def test_setup_only_installs_on_every_worker_and_reports_each_failure(cluster, tmp_path, environments_dir):
+    proc, _ = run_on(cluster, tmp_path, environments_dir, "probe,uninstallable", "-s", "only")
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    failed = [line for line in proc.stderr.splitlines() if line.startswith("amlb: error: setup failed:")]
+    where = [re.search(r"^amlb: error: setup failed: uninstallable on [^/]+/(tcp://[0-9.]+:[0-9]+): ", line)
+             for line in failed]
+    assert all(where), proc.stderr[-3000:]  # only the uninstallable framework failed
+    assert sorted(m.group(1) for m in where) == sorted(cluster.scheduler_info["workers"])  # once per worker
+
+
+def test_an_unreachable_scheduler_is_a_one_line_error_and_writes_nothing(tmp_path, environments_dir):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
+    out = tmp_path / "out"
+    proc = subprocess.run(amlb_args(environments_dir, "probe", "example", "-t", "iris", "-o", str(out),
+                                    "--dask", f"tcp://127.0.0.1:{port}", "-X", "dask.connect_timeout_s=2"),
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in last, proc.stderr[-2000:]
+    assert not (out / "results.db").exists()
