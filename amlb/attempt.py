@@ -67,8 +67,12 @@ def failed_record(job: Job, task: TaskData | None, attempt: int, ctx: AttemptCon
 
 def run_attempt(job: Job, task: TaskData, executor: Executor, cpus: tuple[int, ...], slot: str, attempt: int,
                 ctx: AttemptContext, energy: EnergyHook,
-                on_start: Callable[[JobRecord], None] | None = None) -> JobRecord:
-    """Run one attempt and return its final record; ``on_start`` sees the record while it runs."""
+                on_start: Callable[[JobRecord], None] | None = None) -> JobRecord | None:
+    """Run one attempt and return its final record; ``on_start`` sees the record while it runs.
+
+    None when the run was stopped under the attempt (its executor closed): the attempt has no
+    result, and its ``running`` record makes a resumed run do it again.
+    """
     record = new_record(job, task, attempt, ctx)
     record.cpuset = ",".join(map(str, cpus))
     if on_start is not None:
@@ -91,6 +95,8 @@ def run_attempt(job: Job, task: TaskData, executor: Executor, cpus: tuple[int, .
         record.log_path, record.log_tail = str(launch.log_path), log_tail(launch.log_path)
         record.duration = time.monotonic() - start
         return record
+    if outcome.stopped:
+        return None
     conclude(record, job, task, files, launch, outcome)
     record.duration = time.monotonic() - start
     record.energy = energy.finish(window, record, job)

@@ -155,6 +155,8 @@ class Run:
         for remaining in reversed(range(self.attempts)):
             attempt = self.store.attempts_of(job.key) + 1
             record = run_attempt(job, task, executor, cpus, slot, attempt, self.context, self.energy, started)
+            if record is None:  # interrupted: stays "running" in the store, so --resume reruns it
+                return
             retry = record.status is Status.INFRASTRUCTURE_ERROR and remaining > 0
             self.finish(job, record, final=not retry)
             if not retry:
@@ -186,6 +188,7 @@ def run(request: RunRequest) -> RunSummary:
         raise
     store = ResultStore(out)
     executors: dict[tuple[str, int], Executor] = {}
+    stopping = threading.Event()  # set when the run ends early (Ctrl-C): slots take no further job
     run_state: Run | None = None
     try:
         jobs = make_jobs(request.frameworks, planned, request.constraint, int(request.config["seed"]))
@@ -225,7 +228,7 @@ def run(request: RunRequest) -> RunSummary:
 
         def worker(slot_index: int) -> None:
             cpus = slots[slot_index]
-            while True:
+            while not stopping.is_set():
                 try:
                     job = queue_.get_nowait()
                 except queue.Empty:
@@ -255,10 +258,11 @@ def run(request: RunRequest) -> RunSummary:
                 t.join(timeout=0.5)
         summary.records = run_state.records
     finally:
+        stopping.set()
         if cluster is not None:
             cluster.close()
-        for executor in executors.values():
-            executor.close()
+        for executor in list(executors.values()):
+            executor.close()  # a job still running (interrupted run) is killed; it stays "running" for --resume
         if run_state is not None:
             run_state.energy.close()
         progress.close()

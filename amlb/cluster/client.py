@@ -88,6 +88,8 @@ def run_on_cluster(client: Any, address: str, request: "RunRequest", run_state: 
                 run_state.record_failure(job, tasks[job.task.name].data, Status.INFRASTRUCTURE_ERROR,
                                          type(e).__name__, f"on the Dask cluster: {first}")
                 continue
+            if not records:  # stopped under way: its running record stays for --resume
+                continue
             for record in records[:-1]:
                 run_state.finish(job, record, final=False)
             run_state.finish(job, records[-1])

@@ -35,6 +35,10 @@ from amlb.plan import Job
 from amlb.record import JobRecord, Status
 
 
+class RunStopped(Exception):
+    """The client ended the run: jobs that still arrive for it do nothing."""
+
+
 @dataclass(frozen=True)
 class RemoteRun:
     """What the client tells workers about the run (sent with every job)."""
@@ -79,6 +83,7 @@ class WorkerRun:
         self.tasks: dict[str, TaskData | DataError] = {}
         self.environments: dict[str, PreparedEnvironment | SetupError] = {}
         self.executors: dict[tuple[str, tuple[int, ...]], Executor] = {}
+        self.closed = False
         self.cgroups = open_cgroups(run.config["job"]["cgroups"]) if run.mode == "local" else None
         self.energy = EnergyHook(run.config)
         # job directories go where the client asked when this machine shares that path, else to local disk
@@ -113,6 +118,8 @@ class WorkerRun:
     def executor(self, env: PreparedEnvironment, cpus: tuple[int, ...]) -> Executor:
         key = (env.framework.name, cpus)
         with self.lock:
+            if self.closed:
+                raise RunStopped
             if key not in self.executors:
                 slot = "-".join(map(str, cpus))
                 log = self.out_dir / "logs" / f"worker.{env.framework.name}.{this_host()}.{os.getpid()}.cpus{slot}.log"
@@ -136,23 +143,31 @@ class WorkerRun:
             return [failed_record(job, task, first_attempt, ctx, Status.INFRASTRUCTURE_ERROR, "WorkerTooSmall",
                                   f"{self.name} has {len(usable_cpus())} CPUs; the job needs {job.cores}")]
         with claim_cpus(job.cores) as cpus:
-            executor = self.executor(env, cpus)
+            try:
+                executor = self.executor(env, cpus)
+            except RunStopped:
+                return []
             slot = "cpus" + "-".join(map(str, cpus))
             records = []
             for attempt in range(first_attempt, first_attempt + self.run.attempts):
                 record = run_attempt(job, task, executor, cpus, slot, attempt, ctx, self.energy,
                                      on_start=lambda r: _announce(self.run.topic, job, r, self.name))
+                if record is None or self.closed:  # the run was stopped: no retry, no result
+                    break
                 records.append(record)
                 if record.status is not Status.INFRASTRUCTURE_ERROR:
                     break
             return records
 
     def close(self) -> None:
+        """Stop every executor of the run, killing the jobs they run (their attempts return no record)."""
+        self.closed = True
         with self.lock:
-            for executor in self.executors.values():
-                executor.close()
+            executors = list(self.executors.values())
             self.executors.clear()
-            self.energy.close()
+        for executor in executors:
+            executor.close()
+        self.energy.close()
 
 
 def _announce(topic: str, job: Job, record: JobRecord, name: str) -> None:
@@ -165,29 +180,36 @@ def _announce(topic: str, job: Job, record: JobRecord, name: str) -> None:
 
 
 _RUNS: dict[str, WorkerRun] = {}
+_CLOSED: set[str] = set()
 _RUNS_LOCK = threading.Lock()
 
 
-def _state(run: RemoteRun) -> WorkerRun:
+def _state(run: RemoteRun) -> WorkerRun | None:
+    """This process's state of the run; None once the run was closed here."""
     with _RUNS_LOCK:
+        if run.run_id in _CLOSED:
+            return None
         if run.run_id not in _RUNS:
             _RUNS[run.run_id] = WorkerRun(run)
         return _RUNS[run.run_id]
 
 
 def run_job(run: RemoteRun, job: Job, first_attempt: int) -> list[JobRecord]:
-    """The Dask task of one job: its attempts' records (the last is final)."""
+    """The Dask task of one job: its attempts' records (the last is final; none when the run was stopped)."""
     if run.app_version != __version__:
         ctx = AttemptContext(run.out_dir, run.mode, run.run_id, job_settings(run.config), worker_name())
         return [failed_record(job, None, first_attempt, ctx, Status.INFRASTRUCTURE_ERROR, "VersionMismatch",
                               f"worker {worker_name()} runs amlb {__version__}, the client amlb {run.app_version}: "
                               f"install the same amlb on every worker")]
-    return _state(run).run_job(job, first_attempt)
+    state = _state(run)
+    return [] if state is None else state.run_job(job, first_attempt)
 
 
 def prepare_environments(run: RemoteRun, frameworks: list[FrameworkDef]) -> list[str]:
     """``-s only`` on a cluster: install the frameworks on this worker; the errors, one line each."""
     state = _state(run)
+    if state is None:
+        return []
     return [f"{fw.name} on {state.name}: {env}" for fw in frameworks
             if isinstance(env := state.environment(fw), SetupError)]
 
@@ -196,6 +218,7 @@ def close_run(run_id: str) -> bool:
     """Stop this worker's executors of a run; True when it had any state for it."""
     with _RUNS_LOCK:
         state = _RUNS.pop(run_id, None)
+        _CLOSED.add(run_id)
     if state is not None:
         state.close()
     return state is not None

@@ -38,6 +38,7 @@ class Outcome:
     timed_out: bool = False
     memory_exceeded: bool = False
     infrastructure_error: str = ""  # the runner's side failed (worker died, engine unreachable, ...)
+    stopped: bool = False  # the executor was closed under the job (the run was interrupted): no result
     wall_s: float | None = None
     cpu_user_s: float | None = None
     cpu_sys_s: float | None = None

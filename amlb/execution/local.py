@@ -23,6 +23,7 @@ import os
 import select
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -68,6 +69,8 @@ class LocalExecutor:
         self.proc: subprocess.Popen | None = None
         self.worker_id = ""
         self.buf, self.eof = b"", False
+        self.in_job = threading.Lock()  # held while run() runs: close() from another thread must wait for it
+        self.stopped = False  # close() stopped the worker while a job ran
 
     # --- worker lifecycle -------------------------------------------------------------
     def _start(self) -> None:
@@ -98,11 +101,8 @@ class LocalExecutor:
     def _alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def _stop_worker(self) -> int:
-        """Kill the worker, its tree and every process carrying its marker; returns how many strays were killed."""
-        proc, self.proc = self.proc, None
-        if proc is None:
-            return 0
+    @staticmethod
+    def _kill_tree(proc: subprocess.Popen) -> None:
         try:
             for child in psutil.Process(proc.pid).children(recursive=True):
                 child.kill()
@@ -112,6 +112,13 @@ class LocalExecutor:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+    def _stop_worker(self) -> int:
+        """Kill the worker, its tree and every process carrying its marker; returns how many strays were killed."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return 0
+        self._kill_tree(proc)
         proc.wait()
         for stream in (proc.stdin, proc.stdout):
             try:
@@ -122,6 +129,21 @@ class LocalExecutor:
         return kill_marked({WORKER_ID_VAR: self.worker_id})
 
     def close(self) -> None:
+        """Stop the worker. Safe from another thread while a job runs: that job is killed, ends as an
+        infrastructure error ("stopped"), and close returns once run() has cleaned up after it."""
+        if not self.in_job.acquire(blocking=False):
+            self.stopped = True
+            proc = self.proc
+            if proc is not None:
+                self._kill_tree(proc)  # run() sees the worker die and cleans up its job
+            if not self.in_job.acquire(timeout=KILL_GRACE_S + 30):
+                return
+        try:
+            self._close_idle()
+        finally:
+            self.in_job.release()
+
+    def _close_idle(self) -> None:
         if self._alive():
             try:
                 self._send("exit")
@@ -176,6 +198,9 @@ class LocalExecutor:
         code = self.proc.poll()
         if code is None:
             return False
+        if self.stopped:
+            outcome.infrastructure_error, outcome.stopped = "stopped: the run ended while the job ran", True
+            return True
         how = f"killed by {signal_name(-code)}" if code < 0 else f"exit code {code}"
         tail = self._worker_log_tail(2)
         outcome.infrastructure_error = f"the worker died during the job ({how})" + (f": {tail}" if tail else "")
@@ -183,6 +208,13 @@ class LocalExecutor:
 
     # --- one job --------------------------------------------------------------------
     def run(self, launch: Launch) -> Outcome:
+        with self.in_job:
+            if self.stopped:
+                return Outcome(environment=self.environment, infrastructure_error="stopped: the run ended",
+                               stopped=True)
+            return self._run_job(launch)
+
+    def _run_job(self, launch: Launch) -> Outcome:
         outcome = Outcome(environment=self.environment)
         if not self._alive():
             self._stop_worker()

@@ -14,6 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import distributed
 import pandas as pd
 import pytest
 
@@ -30,7 +31,6 @@ WORKER_ENV = {"AMLB_TEST_PROBE_SLEEP": "1.5"}
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    distributed = pytest.importorskip("distributed")
     env = {**WORKER_ENV, "AMLB_CPU_CLAIMS_DIR": str(tmp_path_factory.mktemp("cpu-claims")),
            "AMLB_TEST_PID_DIR": str(tmp_path_factory.mktemp("job-pids"))}
     saved = {k: os.environ.get(k) for k in env}
@@ -120,6 +120,11 @@ def test_an_interrupted_client_stops_its_jobs_on_the_workers_and_resume_finishes
     while any(process_alive(e["pid"], e["start_ticks"]) for e in hang) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(process_alive(e["pid"], e["start_ticks"]) for e in hang)
+    # and the worker threads are free again at once, not when the stopped job's time limit would have come
+    with distributed.Client(cluster.scheduler_address) as client:
+        quick = [client.submit(os.getpid, workers=[w], allow_other_workers=False, pure=False)
+                 for w in client.nthreads()]
+        distributed.wait(quick, timeout=20)
     again = subprocess.run([*base, "--resume", "-X", "job.max_runtime_seconds=1", "-X", "job.time_grace_seconds=1"],
                            cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert again.returncode == 0, again.stderr[-3000:]
