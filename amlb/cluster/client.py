@@ -79,8 +79,8 @@ def run_on_cluster(client: Any, address: str, request: "RunRequest", run_state: 
             future = client.submit(run_job, remote, job, attempt, pure=False,
                                    key=f"amlb-{run_state.run_id}-{len(futures)}-{job.framework.name}")
             futures[future] = job
-        for future in as_completed(futures, loop=client.loop):
-            job = futures[future]
+        for future in as_completed(list(futures), loop=client.loop):
+            job = futures.pop(future)  # released once read: a worker dying later must not make Dask redo it
             try:
                 records = future.result()
             except Exception as e:  # noqa: BLE001 - the worker died, or a runner bug on the worker
@@ -94,9 +94,8 @@ def run_on_cluster(client: Any, address: str, request: "RunRequest", run_state: 
                 run_state.finish(job, record, final=False)
             run_state.finish(job, records[-1])
     finally:
-        pending = [f for f in futures if not f.done()]
-        if pending:
-            client.cancel(pending)
+        if futures:  # not done when the run stops early
+            client.cancel(list(futures))
         try:
             client.run(close_run, remote.run_id)
         except Exception:  # noqa: BLE001, S110 - workers may be gone; their executors die with them

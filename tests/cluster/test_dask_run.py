@@ -14,6 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import dask
 import distributed
 import pandas as pd
 import pytest
@@ -32,12 +33,15 @@ WORKER_ENV = {"AMLB_TEST_PROBE_SLEEP": "1.5"}
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     env = {**WORKER_ENV, "AMLB_CPU_CLAIMS_DIR": str(tmp_path_factory.mktemp("cpu-claims")),
-           "AMLB_TEST_PID_DIR": str(tmp_path_factory.mktemp("job-pids"))}
+           "AMLB_TEST_PID_DIR": str(tmp_path_factory.mktemp("job-pids")),
+           "AMLB_TEST_STATE_DIR": str(tmp_path_factory.mktemp("adapter-state")), "AMLB_TEST_KILL_DASK_WORKER": "1"}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the worker processes inherit it
     try:
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      dashboard_address=":0") as local:
+        # a job whose workers die twice is given up (Dask's default: 3)
+        with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
+                distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                         dashboard_address=":0") as local:
             local.pid_dir = Path(env["AMLB_TEST_PID_DIR"])
             yield local
     finally:
@@ -90,6 +94,29 @@ def test_failures_on_a_worker_come_back_typed_and_the_run_goes_on(cluster, tmp_p
                            cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert again.returncode == 0, again.stderr[-3000:]
     assert len(pd.read_csv(tmp_path / "out" / "results.csv")) == 2
+
+
+def test_a_dead_worker_is_replaced_and_a_job_that_keeps_killing_workers_is_an_infrastructure_error(
+        cluster, tmp_path, environments_dir):
+    proc, results = run_on(cluster, tmp_path, environments_dir, "kill_dask_worker,probe", "-f", "0", "1",
+                           "-X", "job.max_runtime_seconds=10")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    status = {(r.framework, r.fold): r.status for r in results.itertuples()}
+    assert status == {("kill_dask_worker", 0): "ok", ("kill_dask_worker", 1): "infrastructure_error",
+                      ("probe", 0): "ok", ("probe", 1): "ok"}, results[["framework", "fold", "status", "info"]]
+    given_up = results[(results.framework == "kill_dask_worker") & (results.fold == 1)].iloc[0]
+    assert given_up["error_type"] == "KilledWorker" and "on the Dask cluster" in given_up["info"], given_up["info"]
+    # each job ran until its record came back, and never again (no recomputation of finished jobs)
+    ran = [json.loads(p.read_text()) for p in cluster.pid_dir.glob("*.json")]
+    ran = [e["cwd"] for e in ran if e["kind"] in ("job", "behaved") and e["cwd"].startswith(str(tmp_path))]
+    for framework, fold in (("probe", 0), ("probe", 1), ("kill_dask_worker", 0)):
+        assert sum(f"/jobs/{framework}/iris/fold{fold}/" in cwd for cwd in ran) == 1, (framework, fold, ran)
+    # the cluster is whole again for the next run
+    deadline = time.monotonic() + 60
+    with distributed.Client(cluster.scheduler_address) as client:
+        while len(client.nthreads()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert len(client.nthreads()) == 2
 
 
 def _hang_processes(pid_dir: Path, out: Path) -> list[dict]:
