@@ -79,7 +79,8 @@ class WorkerRun:
 
     def __init__(self, run: RemoteRun):
         self.run = run
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # guards the dicts below; never held while something slow runs
+        self.key_locks: dict[tuple[str, str], threading.Lock] = {}
         self.tasks: dict[str, TaskData | DataError] = {}
         self.environments: dict[str, PreparedEnvironment | SetupError] = {}
         self.executors: dict[tuple[str, tuple[int, ...]], Executor] = {}
@@ -92,10 +93,15 @@ class WorkerRun:
         self.name = worker_name()
         self.context = AttemptContext(out, run.mode, run.run_id, job_settings(run.config), self.name)
 
+    def _once(self, kind: str, name: str) -> threading.Lock:
+        """A lock per task or framework: one thread opens or installs it, others wait for that one only."""
+        with self.lock:
+            return self.key_locks.setdefault((kind, name), threading.Lock())
+
     def task(self, spec: TaskSpec) -> TaskData | DataError:
         from amlb.datasets import open_task  # noqa: PLC0415
 
-        with self.lock:
+        with self._once("task", spec.name):
             if spec.name not in self.tasks:
                 try:
                     self.tasks[spec.name] = open_task(spec, datasets_config(self.run.config))
@@ -104,7 +110,7 @@ class WorkerRun:
             return self.tasks[spec.name]
 
     def environment(self, fw: FrameworkDef) -> PreparedEnvironment | SetupError:
-        with self.lock:
+        with self._once("environment", fw.name):  # installs take minutes: jobs of other frameworks go on
             if fw.name not in self.environments:
                 safe = self.name.replace("/", "_").replace(":", "_")
                 try:
@@ -117,18 +123,21 @@ class WorkerRun:
 
     def executor(self, env: PreparedEnvironment, cpus: tuple[int, ...]) -> Executor:
         key = (env.framework.name, cpus)
-        with self.lock:
+        with self.lock:  # the CPUs are this thread's claim: no other thread asks for the same key meanwhile
             if self.closed:
                 raise RunStopped
-            if key not in self.executors:
+            executor = self.executors.get(key)
+            fresh = executor is None
+            if executor is None:
                 slot = "-".join(map(str, cpus))
                 log = self.out_dir / "logs" / f"worker.{env.framework.name}.{this_host()}.{os.getpid()}.cpus{slot}.log"
-                self.executors[key] = env.make_executor(cpus, log)
-                try:
-                    self.executors[key].prepare()
-                except WorkerStartError:
-                    pass  # the job reports it as its setup error
-            return self.executors[key]
+                executor = self.executors[key] = env.make_executor(cpus, log)
+        if fresh:
+            try:
+                executor.prepare()  # outside the lock: importing a large framework takes a while
+            except WorkerStartError:
+                pass  # the job reports it as its setup error
+        return executor
 
     def run_job(self, job: Job, first_attempt: int) -> list[JobRecord]:
         task = self.task(job.task)

@@ -70,7 +70,7 @@ class LocalExecutor:
         self.worker_id = ""
         self.buf, self.eof = b"", False
         self.in_job = threading.Lock()  # held while run() runs: close() from another thread must wait for it
-        self.stopped = False  # close() stopped the worker while a job ran
+        self.stopped = False  # close() was called: jobs still running or arriving end as stopped
 
     # --- worker lifecycle -------------------------------------------------------------
     def _start(self) -> None:
@@ -95,8 +95,9 @@ class LocalExecutor:
 
     def prepare(self) -> None:
         """Start the worker (Python start and the adapter's imports) before the first job."""
-        if not self._alive():
-            self._start()
+        with self.in_job:
+            if not self.stopped and not self._alive():
+                self._start()
 
     def _alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -131,8 +132,8 @@ class LocalExecutor:
     def close(self) -> None:
         """Stop the worker. Safe from another thread while a job runs: that job is killed, ends as an
         infrastructure error ("stopped"), and close returns once run() has cleaned up after it."""
+        self.stopped = True  # closed for good: a later run() or prepare() does nothing
         if not self.in_job.acquire(blocking=False):
-            self.stopped = True
             proc = self.proc
             if proc is not None:
                 self._kill_tree(proc)  # run() sees the worker die and cleans up its job
