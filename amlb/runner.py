@@ -143,8 +143,10 @@ class Run:
             self.progress.note(f"retrying {job.framework.name} {job.task.name} fold {job.fold} "
                                f"after an infrastructure error: {record.info}")
 
-    def record_failure(self, job: Job, task: TaskData | None, status: Status, error_type: str, info: str) -> None:
-        attempt = self.store.attempts_of(job.key) + 1
+    def record_failure(self, job: Job, task: TaskData | None, status: Status, error_type: str, info: str,
+                       attempt: int | None = None) -> None:
+        """A job that never ran, or whose attempt ``attempt`` (its running record) failed outside the executor."""
+        attempt = attempt or self.store.attempts_of(job.key) + 1
         self.finish(job, failed_record(job, task, attempt, self.context, status, error_type, info))
 
     def execute(self, job: Job, task: TaskData, executor: Executor, cpus: tuple[int, ...], slot: str) -> None:

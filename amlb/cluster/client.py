@@ -41,10 +41,14 @@ def run_on_cluster(client: Any, address: str, request: "RunRequest", run_state: 
     remote = RemoteRun(run_id=run_state.run_id, config=request.config, mode=request.mode, setup=request.setup,
                        out_dir=request.out_dir, attempts=run_state.attempts, topic=f"amlb-started-{run_state.run_id}")
     progress = run_state.progress
-    futures: dict[Any, Job] = {}
+    futures: dict[Any, tuple[Job, int]] = {}  # Dask future -> job, attempt of its running record
     try:
         threads = client.nthreads()  # worker address -> threads
         progress.note(f"Dask scheduler {address}: {len(threads)} workers, {sum(threads.values())} threads")
+        if request.setup == "only" and not threads:
+            summary.setup_errors.append(f"no Dask worker is connected to {address}: nothing was installed "
+                                        f"(start workers with: dask worker {address})")
+            return
         if not threads:
             progress.note("no Dask worker is connected yet: jobs wait until one is (dask worker ADDRESS)")
         if request.setup == "only":  # install on every worker, as a task (installs take minutes)
@@ -78,15 +82,15 @@ def run_on_cluster(client: Any, address: str, request: "RunRequest", run_state: 
             starters[job.key] = job
             future = client.submit(run_job, remote, job, attempt, pure=False,
                                    key=f"amlb-{run_state.run_id}-{len(futures)}-{job.framework.name}")
-            futures[future] = job
+            futures[future] = (job, attempt)
         for future in as_completed(list(futures), loop=client.loop):
-            job = futures.pop(future)  # released once read: a worker dying later must not make Dask redo it
+            job, attempt = futures.pop(future)  # released once read: a worker dying later must not make Dask redo it
             try:
                 records = future.result()
             except Exception as e:  # noqa: BLE001 - the worker died, or a runner bug on the worker
                 first = str(e).splitlines()[0] if str(e) else ""
                 run_state.record_failure(job, tasks[job.task.name].data, Status.INFRASTRUCTURE_ERROR,
-                                         type(e).__name__, f"on the Dask cluster: {first}")
+                                         type(e).__name__, f"on the Dask cluster: {first}", attempt=attempt)
                 continue
             if not records:  # stopped under way: its running record stays for --resume
                 continue

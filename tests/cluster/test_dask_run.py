@@ -9,6 +9,7 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import signal
 import subprocess
 import time
@@ -38,8 +39,10 @@ def cluster(tmp_path_factory):
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the worker processes inherit it
     try:
-        # a job whose workers die twice is given up (Dask's default: 3)
-        with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
+        # a job whose workers die twice is given up (Dask's default: 3); a worker holds only the jobs it runs
+        # (no queue ahead), so a worker's death counts against the job that killed it, never a bystander
+        with dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                              "distributed.scheduler.worker-saturation": 1.0}), \
                 distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                          dashboard_address=":0") as local:
             local.pid_dir = Path(env["AMLB_TEST_PID_DIR"])
@@ -106,6 +109,7 @@ def test_a_dead_worker_is_replaced_and_a_job_that_keeps_killing_workers_is_an_in
                       ("probe", 0): "ok", ("probe", 1): "ok"}, results[["framework", "fold", "status", "info"]]
     given_up = results[(results.framework == "kill_dask_worker") & (results.fold == 1)].iloc[0]
     assert given_up["error_type"] == "KilledWorker" and "on the Dask cluster" in given_up["info"], given_up["info"]
+    assert given_up["attempt"] == 1  # the failure replaces the job's running record, no phantom attempt
     # each job ran until its record came back, and never again (no recomputation of finished jobs)
     ran = [json.loads(p.read_text()) for p in cluster.pid_dir.glob("*.json")]
     ran = [e["cwd"] for e in ran if e["kind"] in ("job", "behaved") and e["cwd"].startswith(str(tmp_path))]
@@ -117,6 +121,16 @@ def test_a_dead_worker_is_replaced_and_a_job_that_keeps_killing_workers_is_an_in
         while len(client.nthreads()) < 2 and time.monotonic() < deadline:
             time.sleep(0.5)
         assert len(client.nthreads()) == 2
+
+
+def _stored_ok(out: Path, framework: str) -> bool:
+    """Whether the client has stored the framework's job as ok (not just the worker finished it)."""
+    try:
+        with sqlite3.connect(out / "results.db") as con:
+            return con.execute("SELECT COUNT(*) FROM attempts WHERE job_key LIKE ? AND status = 'ok'",
+                               (f"{framework}%",)).fetchone()[0] > 0
+    except sqlite3.Error:
+        return False
 
 
 def _hang_processes(pid_dir: Path, out: Path) -> list[dict]:
@@ -133,8 +147,8 @@ def test_an_interrupted_client_stops_its_jobs_on_the_workers_and_resume_finishes
     proc = subprocess.Popen([*base, "-X", "job.max_runtime_seconds=120"], cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    probe_done = out / "jobs" / "probe" / "iris" / "fold0" / "attempt1" / "result.json"
-    while (len(_hang_processes(cluster.pid_dir, out)) < 2 or not probe_done.exists()) and time.monotonic() < deadline:
+    while (len(_hang_processes(cluster.pid_dir, out)) < 2 or not _stored_ok(out, "probe")) and \
+            time.monotonic() < deadline:
         assert proc.poll() is None, proc.stderr.read()[-3000:]
         time.sleep(0.2)
     hang = _hang_processes(cluster.pid_dir, out)
@@ -182,3 +196,12 @@ def test_an_unreachable_scheduler_is_a_one_line_error_and_writes_nothing(tmp_pat
     last = proc.stderr.strip().splitlines()[-1]
     assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in last, proc.stderr[-2000:]
     assert not (out / "results.db").exists()
+
+
+def test_setup_only_on_a_cluster_without_workers_says_so(tmp_path, environments_dir):
+    with distributed.LocalCluster(n_workers=0, dashboard_address=":0") as empty:
+        proc = subprocess.run(amlb_args(environments_dir, "probe", "example", "-t", "iris", "-o", str(tmp_path / "out"),
+                                        "--dask", empty.scheduler_address, "-s", "only"),
+                              cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "no Dask worker is connected" in proc.stderr.strip().splitlines()[-1], proc.stderr[-2000:]
