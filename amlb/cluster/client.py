@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from amlb.attempt import new_record
+from amlb.cluster.adapters import pack
+from amlb.cluster.worker import RemoteRun, close_run, prepare_environments, run_job
 from amlb.errors import UserError
 from amlb.plan import Job, PlannedTask
 from amlb.record import Status
-
-from amlb.cluster.worker import RemoteRun, close_run, prepare_environments, run_job
 
 if TYPE_CHECKING:
     from amlb.runner import Run, RunRequest, RunSummary
@@ -39,7 +39,8 @@ def run_on_cluster(client: Any, address: str, request: "RunRequest", run_state: 
     from distributed import as_completed  # noqa: PLC0415
 
     remote = RemoteRun(run_id=run_state.run_id, config=request.config, mode=request.mode, setup=request.setup,
-                       out_dir=request.out_dir, attempts=run_state.attempts, topic=f"amlb-started-{run_state.run_id}")
+                       out_dir=request.out_dir, attempts=run_state.attempts, topic=f"amlb-started-{run_state.run_id}",
+                       adapters={fw.name: pack(fw) for fw in request.frameworks})
     progress = run_state.progress
     futures: dict[Any, tuple[Job, int]] = {}  # Dask future -> job, attempt of its running record
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from amlb import __version__
@@ -21,6 +21,7 @@ from amlb.attempt import (
     run_attempt,
     this_host,
 )
+from amlb.cluster.adapters import PackedAdapter, unpack
 from amlb.cluster.cpu_claims import claim_cpus, usable_cpus
 from amlb.config import Config
 from amlb.datasets.api import TaskData, TaskSpec
@@ -50,6 +51,7 @@ class RemoteRun:
     out_dir: Path
     attempts: int
     topic: str  # Dask event topic where workers announce started jobs
+    adapters: dict[str, PackedAdapter] = field(default_factory=dict)  # framework name -> its adapter folder
     app_version: str = __version__
 
 
@@ -113,6 +115,8 @@ class WorkerRun:
         with self._once("environment", fw.name):  # installs take minutes: jobs of other frameworks go on
             if fw.name not in self.environments:
                 safe = self.name.replace("/", "_").replace(":", "_")
+                if fw.name in self.run.adapters:  # the client's adapter folder, not whatever this machine has
+                    fw = unpack(fw, self.run.adapters[fw.name])
                 try:
                     self.environments[fw.name] = prepare_environment(
                         fw, self.run.mode, self.run.config, setup=self.run.setup,
