@@ -33,3 +33,11 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"shared/ material not found at {SHARED}")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def environments_dir() -> Path:
+    """One environments dir for the whole session (and across sessions): venvs are built once."""
+    path = cache_dir() / "envs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -21,12 +21,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import ROOT
-from tests.execution.conftest import (  # noqa: F401 - environments_dir: the shared venv fixture
-    ADAPTERS,
-    amlb_args,
-    environments_dir,
-    process_alive,
-)
+from tests.execution.conftest import ADAPTERS, amlb_args, process_alive
 
 CPUS = sorted(os.sched_getaffinity(0))
 WORKER_ENV = {"AMLB_TEST_PROBE_SLEEP": "1.5"}

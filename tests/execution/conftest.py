@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from tests.conftest import ROOT, cache_dir
 
@@ -31,14 +30,6 @@ def cgroups_available() -> bool:
     from amlb.execution.cgroups import open_cgroups  # noqa: PLC0415
 
     return open_cgroups("auto") is not None
-
-
-@pytest.fixture(scope="session")
-def environments_dir() -> Path:
-    """One environments dir for the whole session (and across sessions): venvs are built once."""
-    path = cache_dir() / "envs"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def process_alive(pid: int, start_ticks: int) -> bool:
