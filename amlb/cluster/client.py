@@ -9,11 +9,12 @@ of the run on every worker.
 """
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from amlb.attempt import new_record
 from amlb.cluster.adapters import pack
-from amlb.cluster.worker import RemoteRun, close_run, prepare_environments, run_job
+from amlb.cluster.worker import RemoteRun, close_run, host_record, prepare_environments, run_job
 from amlb.errors import UserError
 from amlb.plan import Job, PlannedTask
 from amlb.record import Status
@@ -52,6 +53,7 @@ def run_on_cluster(client: Any, address: str, request: "RunRequest", run_state: 
             return
         if not threads:
             progress.note("no Dask worker is connected yet: jobs wait until one is (dask worker ADDRESS)")
+        _record_worker_hardware(client, remote, run_state)
         if request.setup == "only":  # install on every worker, as a task (installs take minutes)
             installs = [client.submit(prepare_environments, remote, request.frameworks, workers=[worker],
                                       allow_other_workers=False, pure=False, key=f"amlb-setup-{remote.run_id}-{i}")
@@ -105,3 +107,13 @@ def run_on_cluster(client: Any, address: str, request: "RunRequest", run_state: 
             client.run(close_run, remote.run_id)
         except Exception:  # noqa: BLE001, S110 - workers may be gone; their executors die with them
             pass
+
+
+def _record_worker_hardware(client: Any, remote: RemoteRun, run_state: "Run") -> None:
+    """The workers' machines in the store (``dask_hosts``); ``host`` becomes theirs when they are all alike."""
+    hosts = {address: record for address, record in client.run(host_record, remote).items() if record}
+    kinds = {json.dumps(record, sort_keys=True) for record in hosts.values()}
+    with run_state.lock:
+        run_state.store.set_meta("dask_hosts", hosts)
+        if kinds:  # the jobs ran there, not on this client: one kind of machine, or unknown
+            run_state.store.set_meta("host", json.loads(kinds.pop()) if len(kinds) == 1 else None)

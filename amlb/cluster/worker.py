@@ -12,6 +12,7 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from amlb import __version__
 from amlb.attempt import (
@@ -225,6 +226,15 @@ def prepare_environments(run: RemoteRun, frameworks: list[FrameworkDef]) -> list
         return []
     return [f"{fw.name} on {state.name}: {env}" for fw in frameworks
             if isinstance(env := state.environment(fw), SetupError)]
+
+
+def host_record(run: RemoteRun) -> dict[str, Any]:
+    """This worker's machine as the run's energy accounting sees it (the results' hardware line)."""
+    hook = EnergyHook(run.config)
+    try:
+        return hook.host_record()
+    finally:
+        hook.close()
 
 
 def close_run(run_id: str) -> bool:

@@ -77,6 +77,11 @@ def test_jobs_run_on_the_workers_at_once_on_disjoint_cpus(cluster, tmp_path, env
     assert all(len(c) == 1 for c in cpus) and not cpus[0] & cpus[1]  # two processes, disjoint claims
     assert [set(map(int, str(c).split(","))) for c in results.sort_values("fold").cpuset] == cpus
     assert max(i["fit_start"] for i in infos) < min(i["fit_end"] for i in infos)  # side by side
+    # the store describes the machines the jobs ran on (one kind here: the run's hardware line is theirs)
+    with sqlite3.connect(tmp_path / "out" / "results.db") as con:
+        meta = {k: json.loads(v) for k, v in con.execute("SELECT key, value FROM meta")}
+    assert set(meta["dask_hosts"]) == workers and all(h["cores"] >= 1 for h in meta["dask_hosts"].values())
+    assert meta["host"] == next(iter(meta["dask_hosts"].values()))
     # each worker metered its own jobs: energy and the method behind it come back with the record
     assert (results.energy_kwh > 0).all() and results.energy_method.str.len().gt(0).all()
 
