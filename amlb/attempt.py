@@ -1,6 +1,6 @@
 """One attempt of one job on a CPU slot: fold files -> job directory -> executor -> record.
 
-The runner's threads and the Dask workers (:mod:`amlb.distributed`) both run jobs through
+The runner's threads and the Dask workers (:mod:`amlb.cluster.worker`) both run jobs through
 :func:`run_attempt`; only what happens around it (where records are stored, how attempts
 are counted and retried) differs between them.
 """

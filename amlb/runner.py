@@ -149,6 +149,21 @@ class Run:
         attempt = attempt or self.store.attempts_of(job.key) + 1
         self.finish(job, failed_record(job, task, attempt, self.context, status, error_type, info))
 
+    def jobs_with_data(self, planned: list[PlannedTask], todo: list[Job], summary: RunSummary) -> list[Job]:
+        """Record a data_error for each job whose task could not be opened; return the others."""
+        for t in planned:
+            if t.error is not None:
+                summary.data_errors.append(f"{t.spec.name}: {t.error.one_line()}")
+        errors = {t.spec.name: t.error for t in planned if t.error is not None}
+        runnable = []
+        for job in todo:
+            error = errors.get(job.task.name)
+            if error is None:
+                runnable.append(job)
+            else:
+                self.record_failure(job, None, Status.DATA_ERROR, type(error).__name__, error.one_line())
+        return runnable
+
     def execute(self, job: Job, task: TaskData, executor: Executor, cpus: tuple[int, ...], slot: str) -> None:
         def started(record: JobRecord) -> None:
             self.save_running(record)
@@ -214,17 +229,11 @@ def run(request: RunRequest) -> RunSummary:
         if request.setup == "only":
             return summary
         tasks = {t.spec.name: t for t in planned}
-        for t in planned:
-            if t.error is not None:
-                summary.data_errors.append(f"{t.spec.name}: {t.error.one_line()}")
         queue_: queue.Queue[Job] = queue.Queue()
-        for job in todo:
-            task = tasks[job.task.name]
+        for job in run_state.jobs_with_data(planned, todo, summary):
             env = environments.get(job.framework.name)
-            if task.error is not None:
-                run_state.record_failure(job, None, Status.DATA_ERROR, type(task.error).__name__, task.error.one_line())
-            elif isinstance(env, SetupError):
-                run_state.record_failure(job, task.data, Status.SETUP_ERROR, "SetupError", str(env))
+            if isinstance(env, SetupError):
+                run_state.record_failure(job, tasks[job.task.name].data, Status.SETUP_ERROR, "SetupError", str(env))
             else:
                 queue_.put(job)
 

@@ -71,17 +71,9 @@ def run_on_cluster(client: Any, address: str, request: "RunRequest", run_state: 
                 progress.job_started(job, msg.get("where", "dask"))
 
         client.subscribe_topic(remote.topic, started)
-        for t in planned:
-            if t.error is not None:
-                summary.data_errors.append(f"{t.spec.name}: {t.error.one_line()}")
-        for job in todo:
-            task = tasks[job.task.name]
-            if task.error is not None:
-                run_state.record_failure(job, None, Status.DATA_ERROR, type(task.error).__name__,
-                                         task.error.one_line())
-                continue
+        for job in run_state.jobs_with_data(planned, todo, summary):
             attempt = run_state.store.attempts_of(job.key) + 1
-            run_state.save_running(new_record(job, task.data, attempt, run_state.context))
+            run_state.save_running(new_record(job, tasks[job.task.name].data, attempt, run_state.context))
             starters[job.key] = job
             future = client.submit(run_job, remote, job, attempt, pure=False,
                                    key=f"amlb-{run_state.run_id}-{len(futures)}-{job.framework.name}")

@@ -1,6 +1,7 @@
 """A non-editable install (``pip install .``) carries the definitions and every adapter folder."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,10 +17,16 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     """A venv with amlb installed from a wheel of this checkout (dependencies from the test's own site)."""
-    venv = tmp_path_factory.mktemp("install") / "venv"
+    base = tmp_path_factory.mktemp("install")
+    # a copy of the tree without build leftovers: pip builds in the source tree, and a stale build/
+    # would put modules in the wheel that the checkout no longer has
+    source = base / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__",
+                                                               ".pytest_cache", ".ruff_cache", "results", "site"))
+    venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     pip = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps",
-                          str(ROOT)], capture_output=True, text=True, check=False)
+                          str(source)], capture_output=True, text=True, check=False)
     assert pip.returncode == 0, pip.stderr[-3000:]
     return venv
 
