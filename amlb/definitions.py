@@ -22,7 +22,7 @@ from amlb.errors import UserError
 from amlb.resources import frameworks_dir, resource_path
 
 _FRAMEWORK_KEYS = {"extends", "adapter", "version", "requirements", "python", "system_packages",
-                   "params", "description", "project", "setup_env"}
+                   "params", "description", "project", "setup_env", "fit_share", "budget_note"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,10 @@ class FrameworkDef:
     description: str = ""
     project: str = ""
     tag: str | None = None
+    #: share of the job's budget the adapter gives its framework's fit (what `amlb check` holds it to)
+    fit_share: float = 1.0
+    #: why the framework cannot keep its budget, when it cannot (shown by `amlb check` and `amlb frameworks`)
+    budget_note: str = ""
 
     @property
     def exec_path(self) -> Path:
@@ -148,7 +152,8 @@ def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, see
                   "requirements": list(parent.requirements), "python": parent.python,
                   "system_packages": list(parent.system_packages), "params": dict(parent.params),
                   "setup_env": dict(parent.setup_env), "description": parent.description,
-                  "project": parent.project}
+                  "project": parent.project, "fit_share": parent.fit_share,
+                  "budget_note": parent.budget_note}
     for key, value in entry.items():
         if key == "params":
             merged["params"] = {**merged.get("params", {}), **(value or {})}
@@ -164,7 +169,19 @@ def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, see
         params=dict(merged.get("params") or {}), python=merged.get("python"),
         system_packages=tuple(merged.get("system_packages") or ()),
         setup_env={str(k): str(v) for k, v in (merged.get("setup_env") or {}).items()},
-        description=str(merged.get("description", "")), project=str(merged.get("project", "")), tag=tag)
+        description=str(merged.get("description", "")), project=str(merged.get("project", "")), tag=tag,
+        fit_share=_fit_share(name, merged.get("fit_share", 1.0)), budget_note=str(merged.get("budget_note") or ""))
+
+
+def _fit_share(name: str, value: Any) -> float:
+    try:
+        share = float(value)
+    except (TypeError, ValueError):
+        share = float("nan")
+    if not 0.0 < share <= 1.0:
+        raise UserError(f"framework '{name}': fit_share must be a number in (0, 1], got {value!r}",
+                        "set fit_share to the share of the budget the adapter gives its framework's fit")
+    return share
 
 
 def load_constraint(name: str, config: Config) -> Constraint:
