@@ -1,9 +1,11 @@
 """Shared test fixtures: the CLI run as a user runs it, with environments built once per machine."""
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,10 +24,16 @@ def cli_args(*args: str) -> list[str]:
     return base + ["-X", f"environments.dir={cache_dir() / 'envs'}", "-X", f"data.cache_dir={cache_dir() / 'data'}"]
 
 
+@functools.cache
+def scratch_cwd() -> Path:
+    """Where CLI runs start by default: a temp dir, so a run without -o never writes into the checkout."""
+    return Path(tempfile.mkdtemp(prefix="amlb-test-cwd-"))
+
+
 def run_cli(*args: str, timeout: float = 900, **kwargs) -> subprocess.CompletedProcess:
-    """``python runbenchmark.py ARGS`` with the test caches; output captured as text."""
-    return subprocess.run(cli_args(*args), capture_output=True, text=True, timeout=timeout, cwd=kwargs.pop("cwd", ROOT),
-                          **kwargs)
+    """``python runbenchmark.py ARGS`` with the test caches, from a scratch cwd; output captured as text."""
+    return subprocess.run(cli_args(*args), capture_output=True, text=True, timeout=timeout,
+                          cwd=kwargs.pop("cwd", scratch_cwd()), **kwargs)
 
 
 @pytest.fixture(scope="session")

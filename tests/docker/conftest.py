@@ -50,11 +50,32 @@ def _overrides(client) -> list[str]:
             base = LOCAL_BASE
         except docker.errors.ImageNotFound:
             base = None
+    if base is None:
+        _default_base_or_skip(client)
     out = [f"docker.base_image={base}"] if base else []
     ca = os.environ.get("AMLB_TEST_EXTRA_CA", HOST_CA_BUNDLE if Path(HOST_CA_BUNDLE).is_file() else "")
     if ca:
         out.append(f"docker.extra_ca_certificates=[{ca}]")
     return out
+
+
+def _default_base_or_skip(client) -> None:
+    """The config's default base image must be here or pullable; else the Docker tests skip, saying how to fix it."""
+    import docker.errors  # noqa: PLC0415
+
+    from amlb.environments.docker_image import base_image_name  # noqa: PLC0415
+
+    name = base_image_name(probe_framework(load_config()), load_config())
+    try:
+        client.images.get(name)
+        return
+    except docker.errors.ImageNotFound:
+        pass
+    try:
+        client.images.pull(name)
+    except Exception as e:  # noqa: BLE001 - no registry, offline, refused: all mean "cannot be had"
+        pytest.skip(f"no base image for Docker tests: {name} is not here and cannot be pulled "
+                    f"({str(e).splitlines()[0][:100]}); build the local one with scripts/build_base_image.sh")
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,12 @@ def installed(tmp_path_factory) -> Path:
                                                                ".pytest_cache", ".ruff_cache", "results", "site"))
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    if sys.prefix != sys.base_prefix:
+        # run from inside a venv: --system-site-packages shows the base interpreter's packages, not
+        # this venv's, so point the new venv at this one's site-packages (after its own: the wheel wins)
+        own = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        Path(own, "amlb-test-parent-site.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     pip = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps",
                           str(source)], capture_output=True, text=True, check=False)
     assert pip.returncode == 0, pip.stderr[-3000:]

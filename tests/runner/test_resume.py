@@ -11,7 +11,7 @@ import pandas as pd
 import psutil
 import pytest
 
-from tests.conftest import ROOT, cli_args, run_cli
+from tests.conftest import cli_args, run_cli, scratch_cwd
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,7 @@ def _finished(db) -> int:
 
 def test_sigkill_then_resume_completes_without_loss_or_duplicates(tmp_path):
     out = tmp_path / "run"
-    proc = subprocess.Popen(cli_args(*ARGS, "-o", str(out)), cwd=ROOT, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(cli_args(*ARGS, "-o", str(out)), cwd=scratch_cwd(), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 600
     while _finished(out / "results.db") < 4 and time.monotonic() < deadline and proc.poll() is None:
