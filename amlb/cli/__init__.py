@@ -26,6 +26,9 @@ COMMANDS: dict[str, str] = {
     "bttree": "amlb.cli.bttree",
     "energy": "amlb.cli.energy",
     "site": "amlb.cli.site",
+    "runs": "amlb.cli.runs",
+    "show": "amlb.cli.show",
+    "compare": "amlb.cli.compare",
 }
 
 _HELP = {
@@ -35,6 +38,9 @@ _HELP = {
     "bttree": "Bradley-Terry tree of frameworks by task meta-features",
     "energy": "per-framework energy and CO2 table of results",
     "site": "build the static results website",
+    "runs": "list runs: frameworks, benchmark, constraint, jobs ok/failed, date",
+    "show": "a run's summary table again (without running anything)",
+    "compare": "compare two runs: result and time differences per framework and task",
 }
 
 
