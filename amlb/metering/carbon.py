@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from amlb.errors import UserError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 UNSET_SOURCE = "unset: no energy.country configured"
 _REGIONAL = {"USA": "usa", "CAN": "can"}
@@ -140,3 +144,21 @@ def _region_entry(data: object, iso: str, region: str) -> tuple[str, str]:
     sample = ", ".join(sorted(known)[:6])
     raise UserError(f"codecarbon has no carbon data for region {region!r} of {iso}",
                     f"use one of its regions (e.g. {sample}) or remove energy.region")
+
+
+def with_carbon(results: "pd.DataFrame", intensity: CarbonIntensity, pue: float) -> "pd.DataFrame":
+    """``results`` with CO2e recomputed from each row's energy at ``intensity`` and ``pue``.
+
+    For results metered without a location (CO2e unset) or at another location: the energy
+    figures stay as measured; only the carbon columns change, and say where the figure comes from.
+    """
+    if pue < 1.0:
+        raise UserError(f"PUE must be at least 1.0, got {pue}", "give the data centre's PUE, e.g. 1.2")
+    if not intensity.is_set:
+        raise UserError("no carbon intensity given", "give --country ISO3 (e.g. DEU) or --carbon-intensity G_PER_KWH")
+    out = results.copy()
+    out["carbon_intensity_g_per_kwh"] = intensity.g_per_kwh
+    out["carbon_intensity_source"] = intensity.source + " (applied afterwards by amlb energy)"
+    out["pue"] = pue
+    out["co2e_kg"] = out["energy_kwh"].astype("float64") * pue * intensity.g_per_kwh / 1000.0
+    return out

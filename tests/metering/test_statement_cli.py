@@ -103,3 +103,17 @@ def test_user_errors(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     pd.DataFrame({"framework": ["a"], "result": [0.5]}).to_csv(tmp_path / "results.csv", index=False)
     assert main(["energy", str(tmp_path / "results.csv")]) == 2
     assert "no energy columns" in capsys.readouterr().err
+
+
+def test_co2_is_computed_afterwards_for_results_metered_without_a_location(tmp_path, capsys):
+    run = _run_dir(tmp_path, EnergyConfig(), {"constantpredictor": 0.05, "random_forest": 0.3})
+    stored = pd.read_csv(run / "results.csv")
+    assert stored["co2e_kg"].isna().all() and stored["energy_kwh"].notna().all()
+    assert main(["energy", str(run), "--carbon-intensity", "400", "--pue", "1.5"]) == 0
+    out = capsys.readouterr().out
+    total_g = stored["energy_kwh"].sum() * 1.5 * 400  # kWh x PUE x g/kWh
+    assert f"{total_g:.3g}" in out.split("TOTAL")[1]
+    assert "400 g CO2e/kWh" in out and "PUE: 1.5" in out
+    assert main(["energy", str(run), "--pue", "1.5"]) == 2  # a PUE alone changes nothing: refused
+    assert main(["energy", str(run), "--country", "XXX"]) == 2
+    assert pd.read_csv(run / "results.csv").equals(stored)  # the results file stays as measured
