@@ -180,7 +180,10 @@ def compute_leaderboard(df: pd.DataFrame, constraint: str | None = None, type: s
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             bt = bt_model(raw.dropna(subset=["score"]), subject=subject)
-        notes += [f"Bradley-Terry: {w.message}" for w in caught if issubclass(w.category, UserWarning)]
+        if not bt.finite:
+            notes.append("Bradley-Terry worths not shown: the estimate is not finite "
+                         "(a framework never loses or never wins)")
+            bt = None
     except UserError as e:
         notes.append(f"Bradley-Terry model skipped: {e.one_line()}")
     costs = job_costs(d[d["task"].isin(taskset.tasks)], meta).groupby("framework")

@@ -18,6 +18,10 @@ import pandas as pd
 from amlb.analysis.normalize import impute_failures, job_grid
 
 
+NOT_RUN = "not run by"
+NO_RESULT = "no result on any fold for"
+
+
 @dataclass
 class TaskSet:
     """Tasks kept, and task -> reason for the tasks left out (in task order)."""
@@ -29,12 +33,11 @@ class TaskSet:
         """One line: how many tasks are used and left out, with the reasons counted."""
         if not self.dropped:
             return f"{len(self.tasks)} tasks, none left out"
-        reasons: dict[str, int] = {}
-        for r in self.dropped.values():
-            reasons[r] = reasons.get(r, 0) + 1
-        counted = "; ".join(f"{n} {r}" for r, n in sorted(reasons.items(), key=lambda x: (-x[1], x[0]))[:4])
-        more = "; ..." if len(reasons) > 4 else ""
-        return f"{len(self.tasks)} tasks used, {len(self.dropped)} left out ({counted}{more})"
+        not_run = sum(r.startswith(NOT_RUN) for r in self.dropped.values())
+        parts = [f"{not_run} not run by every framework"] if not_run else []
+        if len(self.dropped) - not_run:
+            parts.append(f"{len(self.dropped) - not_run} where a framework has no result on any fold")
+        return f"{len(self.tasks)} tasks used, {len(self.dropped)} left out ({'; '.join(parts)})"
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"task": list(self.dropped), "reason": list(self.dropped.values())})
@@ -52,9 +55,9 @@ def common_tasks(df: pd.DataFrame, impute: str | None) -> TaskSet:
         not_run = [str(f) for f in ran.columns if not ran.at[task, f]]
         no_value = [str(f) for f in has_value.columns if not has_value.at[task, f] and str(f) not in not_run]
         if not_run:
-            dropped[str(task)] = f"not run by {_names(not_run)}"
+            dropped[str(task)] = f"{NOT_RUN} {_names(not_run)}"
         elif no_value:
-            dropped[str(task)] = f"no result on any fold for {_names(no_value)}"
+            dropped[str(task)] = f"{NO_RESULT} {_names(no_value)}"
         else:
             kept.append(str(task))
     return TaskSet(kept, dropped)

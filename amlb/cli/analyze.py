@@ -103,7 +103,7 @@ def format_leaderboard(board: pd.DataFrame) -> str:
         "norm score": board["mean_norm_score"].map(lambda v: _num(v, 3)),
         "score 95% CI": [f"{_num(lo, 3)}-{_num(hi, 3)}"
                          for lo, hi in zip(board["norm_score_ci_low"], board["norm_score_ci_high"])],
-        "imputed %": board["imputed_pct"].map(lambda v: _num(v, 1)),
+        "failed %": board["imputed_pct"].map(lambda v: _num(v, 1)),
         "BT worth": board["bt_worth"].map(lambda v: _num(v, 3)),
         "BT 95% CI": [f"{_num(lo, 3)}-{_num(hi, 3)}" for lo, hi in zip(board["bt_ci_low"], board["bt_ci_high"])],
     })
