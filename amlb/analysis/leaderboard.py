@@ -10,7 +10,7 @@ import pandas as pd
 
 from amlb.analysis.btmodel import BTResult, bt_model
 from amlb.analysis.load import join_meta, meta_from_results
-from amlb.analysis.normalize import anchors, job_grid, normalized_scores, scale, single_constraint
+from amlb.analysis.normalize import anchors, job_grid, normalized_scores, single_constraint, task_flags
 from amlb.analysis.ranking import task_scores
 from amlb.analysis.taskset import TaskSet, common_tasks
 from amlb.analysis.uncertainty import N_BOOT, SEED, bootstrap_means, win_rates
@@ -94,7 +94,8 @@ class Leaderboard:
         The raw results per job, failures imputed (``score`` = result): ranks, tests and
         Bradley-Terry models are computed on these.
     anchors
-        Per task: floor, reference and flags of the normalisation (see :func:`anchors`).
+        Per task: mean floor and reference over the folds and the flags of the normalisation
+        (see :func:`amlb.analysis.normalize.task_flags`).
     board
         One row per framework (:data:`LEADERBOARD_COLUMNS`), best mean rank first.
     win_rates
@@ -146,7 +147,7 @@ def compute_leaderboard(df: pd.DataFrame, constraint: str | None = None, type: s
     The board's columns: ``framework``; ``mean_rank`` (rank of the mean raw result over
     the folds on each task, failures imputed, averaged over tasks; 1 = best) with
     ``rank_ci_low``/``rank_ci_high``; ``mean_norm_score`` (mean over tasks of the mean
-    result over folds on the task's normalised scale) with ``norm_score_ci_low``/``norm_score_ci_high``
+    normalised score over folds) with ``norm_score_ci_low``/``norm_score_ci_high``
     (bootstrap over tasks); ``imputed_pct`` (share of the jobs on the used tasks that
     have no result), ``failures`` (jobs that ran and failed), ``missing`` (folds without
     a row on a task the framework ran); ``bt_worth``, ``bt_ci_low``, ``bt_ci_high``
@@ -163,12 +164,8 @@ def compute_leaderboard(df: pd.DataFrame, constraint: str | None = None, type: s
     scores = normalized_scores(d, method=method, impute=impute, tasks=taskset.tasks)
     raw = normalized_scores(d, method="none", impute=impute, tasks=taskset.tasks)
     raw_means = task_scores(raw)
-    task_anchors = anchors(raw_means)
-    if method == "none":
-        score_means = raw_means
-    else:  # the mean result over the folds on the task's scale: the floor is exactly 0, the best exactly 1
-        score_means = raw_means.apply(lambda col: pd.Series(
-            scale(col.to_numpy(), task_anchors["floor"].to_numpy(), task_anchors["reference"].to_numpy()), index=col.index))
+    score_means = task_scores(scores)
+    task_anchors = task_flags(anchors(raw.pivot(index=["task", "fold"], columns="framework", values="score")))
     task_rank = raw_means.rank(axis=1, ascending=False, method="average")
     rank_ci = bootstrap_means(task_rank, n_boot, seed)
     score_ci = bootstrap_means(score_means, n_boot, seed)

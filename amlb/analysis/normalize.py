@@ -1,11 +1,13 @@
 """Normalised scores per task, with failed jobs imputed and flagged.
 
-The scale (``constant_best``): per task, 0 is the constant predictor's mean result over
-the folds (the *floor*) and 1 the best mean result any framework reached (the
-*reference*); a job's score is its result on that scale, clipped to [0, 1]. So every
-score is bounded and a task where two anchors nearly coincide cannot dominate a mean.
+The scale (``constant_best``): per task and fold, 0 is the constant predictor's result
+(the *floor*) and 1 the best result any framework reached (the *reference*); a job's
+score is its result on that scale, clipped to [0, 1], and a framework's score on a task
+is the mean over the folds. So every score is bounded, the constant predictor scores
+exactly 0, and a task where the two anchors nearly coincide cannot dominate a mean.
 Where there is no constant predictor, or no framework beats it, the floor is the worst
-mean result on the task instead, and the task is flagged (see :func:`anchors`).
+result on that fold instead, and the task is flagged (see :func:`anchors`,
+:func:`task_flags`).
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ METHODS: tuple[str, ...] = ("constant_best", "none")
 IMPUTATIONS: tuple[str | None, ...] = ("constantpredictor", "worst", None)
 #: what each scale means, for printed and published output
 METHOD_TEXT = {
-    "constant_best": "0 = constant predictor, 1 = best result on the task (mean over folds), clipped to [0, 1]",
+    "constant_best": "per task and fold 0 = constant predictor, 1 = best result, clipped to [0, 1]; mean over folds",
     "none": "raw results (higher is better)",
 }
 #: flag texts of :func:`anchors`
@@ -112,20 +114,21 @@ def impute_failures(grid: pd.DataFrame, how: str | None) -> pd.Series:
 
 
 def anchors(values: pd.DataFrame) -> pd.DataFrame:
-    """The floor (0) and reference (1) of every task's scale, and what is odd about it.
+    """The floor (0) and reference (1) of every row's scale, and what is odd about it.
 
     Parameters
     ----------
     values
-        Task x framework table of mean results over the folds (higher is better).
+        Table of results, one row per scale (a task and fold), one column per framework
+        (higher is better; NaN = no result).
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by task: ``floor``, ``floor_from`` ("constantpredictor" or "worst"),
-        ``reference`` (the best mean result), ``flag`` (why the floor is not the
+        With the index of ``values``: ``floor``, ``floor_from`` ("constantpredictor" or
+        "worst"), ``reference`` (the best result), ``flag`` (why the floor is not the
         constant predictor, or "" when it is) and ``clipped`` (comma-separated
-        frameworks whose mean is below the constant predictor's: they score 0).
+        frameworks below the constant predictor: they score 0).
     """
     best = values.max(axis=1)
     worst = values.min(axis=1)
@@ -163,8 +166,8 @@ def normalized_scores(df: pd.DataFrame, method: str = "constant_best", impute: s
     df
         Results of one constraint (as from :func:`load_results`).
     method
-        ``"constant_best"``: see the module docstring (anchors from the mean results over
-        the folds, failures imputed); ``"none"``: the raw ``result`` (higher is better).
+        ``"constant_best"``: see the module docstring (anchors per task and fold, from the
+        results with failures imputed); ``"none"``: the raw ``result`` (higher is better).
     impute
         ``"constantpredictor"`` (default), ``"worst"`` or None (failed jobs stay NaN and
         do not enter the anchors).
@@ -186,13 +189,46 @@ def normalized_scores(df: pd.DataFrame, method: str = "constant_best", impute: s
     grid["value"] = impute_failures(grid, impute)
     score = grid["value"].to_numpy(dtype=float)
     if method == "constant_best":
-        a = anchors(grid.groupby(["task", "framework"])["value"].mean().unstack("framework"))
-        score = scale(score, a["floor"].reindex(grid["task"]).to_numpy(), a["reference"].reindex(grid["task"]).to_numpy())
+        a = anchors(grid.pivot(index=["task", "fold"], columns="framework", values="value"))
+        cells = pd.MultiIndex.from_frame(grid[["task", "fold"]])
+        score = scale(score, a["floor"].reindex(cells).to_numpy(), a["reference"].reindex(cells).to_numpy())
     return pd.DataFrame({
         "task": grid["task"].to_numpy(), "fold": grid["fold"].to_numpy().astype(int),
         "framework": grid["framework"].to_numpy(), "score": score.astype(float),
         "imputed": grid["failed"].to_numpy().astype(bool),
     })
+
+
+def task_flags(cell_anchors: pd.DataFrame) -> pd.DataFrame:
+    """Per task: the mean floor and reference over its folds and what is odd about its scale.
+
+    Parameters
+    ----------
+    cell_anchors
+        :func:`anchors` of a (task, fold) x framework table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by task: ``floor``, ``reference`` (means over the folds), ``flag`` (the
+        flags of its folds, with how many folds have each; "" if none) and ``clipped``
+        (frameworks below the constant predictor on some fold, with how many folds).
+    """
+    rows = {}
+    for task, part in cell_anchors.groupby(level="task", sort=True):
+        n = len(part)
+        flags = part["flag"][part["flag"] != ""].value_counts()
+        clipped: dict[str, int] = {}
+        for names in part["clipped"]:
+            for name in filter(None, str(names).split(", ")):
+                clipped[name] = clipped.get(name, 0) + 1
+        rows[task] = {
+            "floor": part["floor"].mean(), "reference": part["reference"].mean(),
+            "flag": "; ".join(f"{f} ({c} of {n} folds)" for f, c in flags.items()),
+            "clipped": ", ".join(f"{name} ({c} of {n} folds)" for name, c in sorted(clipped.items())),
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=["floor", "reference", "flag", "clipped"])
+    return out.rename_axis("task")
 
 
 def imputed_share(scores: pd.DataFrame) -> pd.Series:

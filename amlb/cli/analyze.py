@@ -52,13 +52,16 @@ def execute(args: argparse.Namespace) -> int:
         warnings.simplefilter("ignore")  # whatever matters is in the summary's notes
         summary = write_analysis(df, args.outdir, options, meta=meta)
     lb = summary["leaderboard"]
-    imputed = f"failures imputed with the {summary['imputation']}'s result" if summary["imputation"] == "constantpredictor" \
+    imputed = "failures imputed with the constant predictor's result" if summary["imputation"] == "constantpredictor" \
         else ("failures imputed with the worst result" if summary["imputation"] else "failures not imputed")
-    print(f"constraint {summary['constraint']}, {', '.join(summary['types'])}: {summary['task_set']}; {imputed}")
+    left_out = summary["task_set"].split(", ", 1)[1] if lb.taskset.dropped else "none left out"
+    print(f"constraint {summary['constraint']}, {len(lb.taskset.tasks)} tasks ({', '.join(summary['types'])}), "
+          f"{left_out}; {imputed}")
     for typ, source in sorted(summary["constant_predictor_from"].items()):
         print(f"{typ}: no constantpredictor results under {summary['constraint']}; using those of {source}")
-    print(f"normalised score: {summary['normalization_text']}; ranks from the raw results")
     print(format_leaderboard(lb.board))
+    print(f"mean rank: of the raw results (mean over folds) per task; norm score: {summary['normalization_text']}; "
+          "95% intervals: bootstrap over tasks")
     if lb.taskset.dropped:
         print(f"\ntasks left out ({len(lb.taskset.dropped)}, in tasks_left_out.csv):")
         for task, reason in list(lb.taskset.dropped.items())[:LIST_AT_MOST]:
@@ -94,18 +97,21 @@ def _num(v: float, digits: int) -> str:
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
+def _interval(lo: float, hi: float, digits: int) -> str:
+    return "-" if pd.isna(lo) or pd.isna(hi) else f"{_num(lo, digits)}-{_num(hi, digits)}"
+
+
 def format_leaderboard(board: pd.DataFrame) -> str:
     """The leaderboard as a plain text table, with 95% bootstrap intervals."""
     view = pd.DataFrame({
         "framework": board["framework"],
         "mean rank": board["mean_rank"].map(lambda v: _num(v, 2)),
-        "rank 95% CI": [f"{_num(lo, 2)}-{_num(hi, 2)}" for lo, hi in zip(board["rank_ci_low"], board["rank_ci_high"])],
+        "rank 95% CI": [_interval(lo, hi, 2) for lo, hi in zip(board["rank_ci_low"], board["rank_ci_high"])],
         "norm score": board["mean_norm_score"].map(lambda v: _num(v, 3)),
-        "score 95% CI": [f"{_num(lo, 3)}-{_num(hi, 3)}"
-                         for lo, hi in zip(board["norm_score_ci_low"], board["norm_score_ci_high"])],
+        "score 95% CI": [_interval(lo, hi, 3) for lo, hi in zip(board["norm_score_ci_low"], board["norm_score_ci_high"])],
         "failed %": board["imputed_pct"].map(lambda v: _num(v, 1)),
         "BT worth": board["bt_worth"].map(lambda v: _num(v, 3)),
-        "BT 95% CI": [f"{_num(lo, 3)}-{_num(hi, 3)}" for lo, hi in zip(board["bt_ci_low"], board["bt_ci_high"])],
+        "BT 95% CI": [_interval(lo, hi, 3) for lo, hi in zip(board["bt_ci_low"], board["bt_ci_high"])],
     })
     view.index = range(1, len(view) + 1)
     return view.to_string()
