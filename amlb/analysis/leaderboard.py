@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from amlb.analysis.btmodel import BTResult, bt_model
+from amlb.analysis.btmodel import BTResult, boundary_frameworks, bt_model
 from amlb.analysis.load import join_meta, meta_from_results
 from amlb.analysis.normalize import anchors, job_grid, normalized_scores, single_constraint, task_flags
 from amlb.analysis.ranking import task_scores
@@ -178,9 +178,13 @@ def compute_leaderboard(df: pd.DataFrame, constraint: str | None = None, type: s
             warnings.simplefilter("always")
             bt = bt_model(raw.dropna(subset=["score"]), subject=subject)
         if not bt.finite:
-            notes.append("Bradley-Terry worths not shown: the estimate is not finite "
-                         "(a framework never loses or never wins)")
-            bt = None
+            never_win, never_lose = boundary_frameworks(raw.dropna(subset=["score"]), subject)
+            who = "; ".join(x for x in (f"never loses: {', '.join(never_lose)}" if never_lose else "",
+                                        f"never wins: {', '.join(never_win)}" if never_win else "") if x)
+            notes.append(f"Bradley-Terry worths are limits, without intervals: the estimate is not finite "
+                         f"({who or 'the comparisons do not connect every framework'})")
+            bt.ci_low[:] = np.nan
+            bt.ci_high[:] = np.nan
     except UserError as e:
         notes.append(f"Bradley-Terry model skipped: {e.one_line()}")
     costs = job_costs(d[d["task"].isin(taskset.tasks)], meta).groupby("framework")
