@@ -18,8 +18,8 @@ from amlb.analysis.report import tree_input
 from amlb.site.data import meta_for_tasks
 
 NORMALISATION_TEXT = {
-    "constant_best": "0 = constant predictor (the worst result where it is missing or not beaten), "
-                     "1 = best mean result on the task, clipped to [0, 1]",
+    "constant_best": "per task and fold, 0 = constant predictor (the worst result where it is missing or not "
+                     "beaten), 1 = best result, clipped to [0, 1]; a framework's task score is the mean over folds",
     "none": "raw results",
 }
 IMPUTATION_TEXT = {
