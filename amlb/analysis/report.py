@@ -36,7 +36,7 @@ class AnalysisOptions:
     constraint: str | None = None
     type: str | None = None
     method: str = "constant_best"
-    impute: str | None = "constantpredictor"
+    impute: str | None = "auto"  # "auto": the constant predictor where its results are there, else "worst"
     subject: str = "task"  # of the Bradley-Terry model of the leaderboard
     tree: bool = True
     tree_maxdepth: float = 3
@@ -129,8 +129,14 @@ def write_analysis(df: pd.DataFrame, outdir: str | Path, options: AnalysisOption
     if d["framework"].nunique() < 2:
         raise UserError(f"only one framework ({d['framework'].iloc[0]}) under constraint {constraint}",
                         "give results of at least two frameworks")
-    lb = compute_leaderboard(d, meta=meta, method=options.method, impute=options.impute, subject=options.subject)
-    notes = constraint_notes(df, constraint, options.files) + list(lb.notes)
+    notes = constraint_notes(df, constraint, options.files)
+    impute = options.impute
+    if impute == "auto":
+        impute = "constantpredictor" if d.loc[d["framework"] == CONSTANT_PREDICTOR, "result"].notna().any() else "worst"
+        if impute == "worst":
+            notes.append("no constant predictor results: failures imputed with the worst result on their task and fold")
+    lb = compute_leaderboard(d, meta=meta, method=options.method, impute=impute, subject=options.subject)
+    notes += list(lb.notes)
     cd = None
     try:
         cd = friedman_nemenyi(lb.raw, alpha=options.alpha)
@@ -178,7 +184,7 @@ def write_analysis(df: pd.DataFrame, outdir: str | Path, options: AnalysisOption
         "types": sorted(d["type"].unique()), "n_tasks": len(lb.taskset.tasks),
         "tasks_left_out": lb.taskset.dropped, "task_set": lb.taskset.summary(),
         "frameworks": sorted(d["framework"].unique()), "normalization": options.method,
-        "normalization_text": METHOD_TEXT[options.method], "imputation": options.impute,
+        "normalization_text": METHOD_TEXT[options.method], "imputation": impute,
         "flagged_tasks": lb.flagged.to_dict(orient="records"),
         "constant_predictor_from": baseline_from, "notes": notes, "outputs": written + ["analysis.json"],
     }

@@ -27,8 +27,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--normalize", choices=("constant_best",), default="constant_best",
                         help="normalised score per task: 0 = constant predictor (else the worst result), "
                              "1 = best mean result, clipped to [0, 1] (default)")
-    parser.add_argument("--impute", choices=("constantpredictor", "worst", "none"), default="constantpredictor",
-                        help="result given to failed jobs (default: the constant predictor's on the same fold)")
+    parser.add_argument("--impute", choices=("auto", "constantpredictor", "worst", "none"), default="auto",
+                        help="result given to failed jobs: the constant predictor's on the same fold, the worst on "
+                             "it, or none (leave out tasks where a framework has no result); default auto: the "
+                             "constant predictor's where its results are there, else the worst")
     parser.add_argument("--subject", choices=("task", "task_fold"), default="task",
                         help="subjects of the Bradley-Terry model (default: task)")
     parser.add_argument("--no-tree", action="store_true", help="skip the Bradley-Terry tree")
@@ -55,7 +57,8 @@ def execute(args: argparse.Namespace) -> int:
     imputed = "failures imputed with the constant predictor's result" if summary["imputation"] == "constantpredictor" \
         else ("failures imputed with the worst result" if summary["imputation"] else "failures not imputed")
     left_out = summary["task_set"].split(", ", 1)[1] if lb.taskset.dropped else "none left out"
-    print(f"constraint {summary['constraint']}, {len(lb.taskset.tasks)} tasks ({', '.join(summary['types'])}), "
+    n = len(lb.taskset.tasks)
+    print(f"constraint {summary['constraint']}, {n} task{'s' if n != 1 else ''} ({', '.join(summary['types'])}), "
           f"{left_out}; {imputed}")
     for typ, source in sorted(summary["constant_predictor_from"].items()):
         print(f"{typ}: no constantpredictor results under {summary['constraint']}; using those of {source}")

@@ -56,8 +56,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "default for results: their mf_* columns")
     parser.add_argument("--constraint", default=None, help="results only: the constraint (required if several)")
     parser.add_argument("--type", default=None, help="results only: task type(s), comma-separated (default: all)")
-    parser.add_argument("--impute", choices=("constantpredictor", "worst", "none"), default="constantpredictor",
-                        help="results only: result given to failed jobs (default: the constant predictor's)")
+    parser.add_argument("--impute", choices=("auto", "constantpredictor", "worst", "none"), default="auto",
+                        help="results only: result given to failed jobs, as for amlb analyze (default: auto)")
     parser.add_argument("--maxdepth", type=_depth, default=math.inf, help="maximum depth, root = 1 (default: inf)")
     parser.add_argument("--minsize", type=int, default=None,
                         help="minimum subjects per node (default: psychotree's ceil(10 * parameters / pairs))")
@@ -86,7 +86,7 @@ def scores_from_results(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.Data
     """The tree input `amlb analyze` uses for these results, and their meta-features."""
     from amlb.analysis import load_meta, load_results, meta_from_results
     from amlb.analysis.baselines import borrow_constant_predictor
-    from amlb.analysis.normalize import normalized_scores, single_constraint
+    from amlb.analysis.normalize import CONSTANT_PREDICTOR, normalized_scores, single_constraint
     from amlb.analysis.report import complete_meta, tree_input
     from amlb.analysis.taskset import common_tasks
 
@@ -94,6 +94,8 @@ def scores_from_results(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.Data
     meta = load_meta(args.meta) if args.meta else None
     d = single_constraint(borrow_constant_predictor(df)[0], args.constraint, args.type)
     impute = None if args.impute == "none" else args.impute
+    if impute == "auto":
+        impute = "constantpredictor" if d.loc[d["framework"] == CONSTANT_PREDICTOR, "result"].notna().any() else "worst"
     taskset = common_tasks(d, impute)
     if taskset.dropped:
         print(f"note: {taskset.summary()} (as amlb analyze)", file=sys.stderr)
