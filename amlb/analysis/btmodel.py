@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from amlb.analysis import btfit
-from amlb.analysis.paircomp import build_comparisons
+from amlb.analysis.paircomp import build_comparisons, pair_index
 
 
 @dataclass
@@ -115,3 +115,21 @@ def bt_model(scores: pd.DataFrame, subject: str = "task", level: float = 0.95) -
         level=level,
         finite=finite,
     )
+
+
+def boundary_frameworks(scores: pd.DataFrame, subject: str = "task") -> tuple[list[str], list[str]]:
+    """Frameworks that never win (nor tie) and those that never lose (nor tie) a comparison:
+    their worth sits at 0 or at the top of its range and has no finite estimate."""
+    pc = build_comparisons(scores, subject)
+    c = pc.counts().sum(axis=0)  # pairs x (i preferred, j preferred, tie)
+    i, j = pair_index(pc.k)
+    won = np.zeros(pc.k)
+    lost = np.zeros(pc.k)
+    tied = np.zeros(pc.k)
+    for side, first in ((i, 0), (j, 1)):  # column 0: i preferred, column 1: j preferred
+        np.add.at(won, side, c[:, first])
+        np.add.at(lost, side, c[:, 1 - first])
+        np.add.at(tied, side, c[:, 2])
+    never_win = [f for f, w, t in zip(pc.frameworks, won, tied) if w + t == 0]
+    never_lose = [f for f, lo, t in zip(pc.frameworks, lost, tied) if lo + t == 0]
+    return never_win, never_lose

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from amlb.analysis.btmodel import bt_model
+from amlb.analysis.btmodel import BTResult, boundary_frameworks, bt_model
 from amlb.analysis.load import join_meta, meta_from_results
-from amlb.analysis.normalize import normalized_scores, single_constraint
-from amlb.analysis.ranking import ranks
+from amlb.analysis.normalize import anchors, job_grid, normalized_scores, single_constraint, task_flags
+from amlb.analysis.ranking import task_scores
+from amlb.analysis.taskset import TaskSet, common_tasks
+from amlb.analysis.uncertainty import N_BOOT, SEED, bootstrap_means, win_rates
+from amlb.errors import UserError
 
 #: folds assumed per task when converting prediction time to a per-row time (AMLB: 10-fold CV)
 DEFAULT_FOLDS = 10
@@ -18,9 +22,9 @@ DEFAULT_FOLDS = 10
 ROW_COUNT_COLUMNS = ("n_rows", "NumberOfInstances")
 
 LEADERBOARD_COLUMNS = (
-    "framework", "mean_norm_score", "mean_rank", "imputed_pct", "failures", "bt_worth", "bt_ci_low",
-    "bt_ci_high", "median_train_s_per_1k_rows", "median_infer_s_per_1k_rows", "energy_kwh_per_job",
-    "median_norm_score",
+    "framework", "mean_rank", "rank_ci_low", "rank_ci_high", "mean_norm_score", "norm_score_ci_low",
+    "norm_score_ci_high", "imputed_pct", "failures", "missing", "bt_worth", "bt_ci_low", "bt_ci_high",
+    "median_train_s_per_1k_rows", "median_infer_s_per_1k_rows", "energy_kwh_per_job", "median_norm_score",
 )
 
 
@@ -74,10 +78,56 @@ def job_costs(df: pd.DataFrame, meta: pd.DataFrame | None = None) -> pd.DataFram
                          "train_s_per_1k_rows": train, "infer_s_per_1k_rows": infer, "energy_kwh": energy})
 
 
-def leaderboard(df: pd.DataFrame, constraint: str | None = None, type: str | None = None,
-                meta: pd.DataFrame | None = None, method: str = "constant_tunedrf",
-                impute: str | None = "constantpredictor", subject: str = "task") -> pd.DataFrame:
-    """One row per framework, best mean rank first.
+@dataclass
+class Leaderboard:
+    """Everything one leaderboard is computed from, all on the same tasks.
+
+    Attributes
+    ----------
+    rows
+        The results rows of the constraint (and types) analysed.
+    taskset
+        The tasks used and those left out, with reasons.
+    scores
+        Normalised scores per job (``task``, ``fold``, ``framework``, ``score``, ``imputed``).
+    raw
+        The raw results per job, failures imputed (``score`` = result): ranks, tests and
+        Bradley-Terry models are computed on these.
+    anchors
+        Per task: mean floor and reference over the folds and the flags of the normalisation
+        (see :func:`amlb.analysis.normalize.task_flags`).
+    board
+        One row per framework (:data:`LEADERBOARD_COLUMNS`), best mean rank first.
+    win_rates
+        Pairwise win rates over the tasks, with bootstrap intervals.
+    notes
+        One line per thing that could not be computed or needs saying.
+    """
+
+    rows: pd.DataFrame
+    taskset: TaskSet
+    scores: pd.DataFrame
+    raw: pd.DataFrame
+    anchors: pd.DataFrame
+    board: pd.DataFrame
+    win_rates: pd.DataFrame
+    method: str
+    impute: str | None
+    notes: list[str] = field(default_factory=list)
+    bt: BTResult | None = None
+
+    @property
+    def flagged(self) -> pd.DataFrame:
+        """Tasks whose scale is odd: ``task``, ``flag``, ``clipped`` (only rows with either)."""
+        a = self.anchors.rename_axis("task").reset_index()
+        return a.loc[(a["flag"] != "") | (a["clipped"] != ""), ["task", "flag", "clipped"]].reset_index(drop=True)
+
+
+def compute_leaderboard(df: pd.DataFrame, constraint: str | None = None, type: str | None = None,
+                        meta: pd.DataFrame | None = None, method: str = "constant_best",
+                        impute: str | None = "constantpredictor", subject: str = "task",
+                        n_boot: int = N_BOOT, seed: int = SEED) -> Leaderboard:
+    """The leaderboard of one constraint, and what it is computed from.
 
     Parameters
     ----------
@@ -87,42 +137,83 @@ def leaderboard(df: pd.DataFrame, constraint: str | None = None, type: str | Non
     meta
         Optional task meta-features (``n_rows`` or ``NumberOfInstances`` give the
         dataset sizes for the per-row times when the rows carry no ``mf_n_rows``).
+    method, impute
+        Normalisation (:data:`amlb.analysis.normalize.METHODS`) and imputation of failures.
+    subject
+        Subjects of the Bradley-Terry model: "task" or "task_fold".
+    n_boot, seed
+        Bootstrap samples over tasks and their seed (fixed: the intervals are reproducible).
 
-    Returns
-    -------
-    pandas.DataFrame
-        ``framework``; ``mean_norm_score`` (mean over tasks of the fold-mean normalised
-        score, failures imputed); ``mean_rank`` (over tasks, 1 = best); ``imputed_pct``
-        (share of jobs failed or missing); ``failures`` (their count); ``bt_worth``,
-        ``bt_ci_low``, ``bt_ci_high`` (Bradley-Terry worth with ties, per ``subject``,
-        on the imputed results); ``median_train_s_per_1k_rows``,
-        ``median_infer_s_per_1k_rows`` (NaN if unknown); ``energy_kwh_per_job`` (mean
-        measured energy per successful job, NaN if unknown); ``median_norm_score`` (median
-        over tasks: robust where one task's normalised scores explode, e.g. a regression
-        whose RMSE is orders of magnitude worse than the constant predictor's).
+    The board's columns: ``framework``; ``mean_rank`` (rank of the mean raw result over
+    the folds on each task, failures imputed, averaged over tasks; 1 = best) with
+    ``rank_ci_low``/``rank_ci_high``; ``mean_norm_score`` (mean over tasks of the mean
+    normalised score over folds) with ``norm_score_ci_low``/``norm_score_ci_high``
+    (bootstrap over tasks); ``imputed_pct`` (share of the jobs on the used tasks that
+    have no result), ``failures`` (jobs that ran and failed), ``missing`` (folds without
+    a row on a task the framework ran); ``bt_worth``, ``bt_ci_low``, ``bt_ci_high``
+    (Bradley-Terry worth with ties, per ``subject``, on the raw results);
+    ``median_train_s_per_1k_rows``, ``median_infer_s_per_1k_rows``; ``energy_kwh_per_job``;
+    ``median_norm_score``.
     """
     d = single_constraint(df, constraint, type)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        scores = normalized_scores(d, method=method, impute=impute)
-        raw = normalized_scores(d, method="none", impute=impute)
-    task_mean = scores.groupby(["framework", "task"])["score"].mean()
-    mean_score = task_mean.groupby("framework").mean()
-    mean_rank = ranks(scores).groupby("framework")["rank"].mean()
-    imputed = scores.groupby("framework")["imputed"]
-    bt = bt_model(raw.dropna(subset=["score"]), subject=subject)
-    costs = job_costs(d, meta).groupby("framework")
+    taskset = common_tasks(d, impute)
+    if not taskset.tasks:
+        raise UserError(f"no task has results of every framework ({taskset.summary()})",
+                        "analyse frameworks that ran on the same tasks, or impute failures")
+    notes: list[str] = []
+    scores = normalized_scores(d, method=method, impute=impute, tasks=taskset.tasks)
+    raw = normalized_scores(d, method="none", impute=impute, tasks=taskset.tasks)
+    raw_means = task_scores(raw)
+    score_means = task_scores(scores)
+    task_anchors = task_flags(anchors(raw.pivot(index=["task", "fold"], columns="framework", values="score")))
+    task_rank = raw_means.rank(axis=1, ascending=False, method="average")
+    rank_ci = bootstrap_means(task_rank, n_boot, seed)
+    score_ci = bootstrap_means(score_means, n_boot, seed)
+    grid = job_grid(d)
+    grid = grid[grid["task"].isin(taskset.tasks)]
+    jobs = grid.groupby("framework")
+    bt: BTResult | None = None
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            bt = bt_model(raw.dropna(subset=["score"]), subject=subject)
+        if not bt.finite:
+            never_win, never_lose = boundary_frameworks(raw.dropna(subset=["score"]), subject)
+            who = "; ".join(x for x in (f"never loses: {', '.join(never_lose)}" if never_lose else "",
+                                        f"never wins: {', '.join(never_win)}" if never_win else "") if x)
+            notes.append(f"Bradley-Terry worths are limits, without intervals: the estimate is not finite "
+                         f"({who or 'the comparisons do not connect every framework'})")
+            bt.ci_low[:] = np.nan
+            bt.ci_high[:] = np.nan
+    except UserError as e:
+        notes.append(f"Bradley-Terry model skipped: {e.one_line()}")
+    costs = job_costs(d[d["task"].isin(taskset.tasks)], meta).groupby("framework")
     out = pd.DataFrame(index=pd.Index(sorted(scores["framework"].unique()), name="framework"))
-    out["mean_norm_score"] = mean_score
-    out["mean_rank"] = mean_rank
-    out["imputed_pct"] = imputed.mean() * 100.0
-    out["failures"] = imputed.sum().astype(int)
-    out["bt_worth"] = bt.worth
-    out["bt_ci_low"] = bt.ci_low
-    out["bt_ci_high"] = bt.ci_high
+    out["mean_rank"] = rank_ci["mean"]
+    out["rank_ci_low"] = rank_ci["ci_low"]
+    out["rank_ci_high"] = rank_ci["ci_high"]
+    out["mean_norm_score"] = score_ci["mean"]
+    out["norm_score_ci_low"] = score_ci["ci_low"]
+    out["norm_score_ci_high"] = score_ci["ci_high"]
+    out["imputed_pct"] = jobs["failed"].mean() * 100.0
+    out["failures"] = jobs["status"].agg(lambda s: int(((s != "ok") & (s != "missing")).sum()))
+    out["missing"] = jobs["status"].agg(lambda s: int((s == "missing").sum()))
+    for col in ("bt_worth", "bt_ci_low", "bt_ci_high"):
+        out[col] = np.nan
+    if bt is not None:
+        out["bt_worth"], out["bt_ci_low"], out["bt_ci_high"] = bt.worth, bt.ci_low, bt.ci_high
     out["median_train_s_per_1k_rows"] = costs["train_s_per_1k_rows"].median()
     out["median_infer_s_per_1k_rows"] = costs["infer_s_per_1k_rows"].median()
     out["energy_kwh_per_job"] = costs["energy_kwh"].mean()
-    out["median_norm_score"] = task_mean.groupby("framework").median()
+    out["median_norm_score"] = score_means.median(axis=0)
     out = out.reset_index().sort_values(["mean_rank", "framework"], kind="stable").reset_index(drop=True)
-    return out[list(LEADERBOARD_COLUMNS)]
+    board = out[list(LEADERBOARD_COLUMNS)]
+    return Leaderboard(rows=d, taskset=taskset, scores=scores, raw=raw, anchors=task_anchors, board=board,
+                       win_rates=win_rates(raw_means, n_boot, seed), method=method, impute=impute, notes=notes, bt=bt)
+
+
+def leaderboard(df: pd.DataFrame, constraint: str | None = None, type: str | None = None,
+                meta: pd.DataFrame | None = None, method: str = "constant_best",
+                impute: str | None = "constantpredictor", subject: str = "task") -> pd.DataFrame:
+    """One row per framework, best mean rank first (the ``board`` of :func:`compute_leaderboard`)."""
+    return compute_leaderboard(df, constraint, type, meta, method, impute, subject).board

@@ -14,15 +14,13 @@ import pandas as pd
 
 from amlb import analysis
 from amlb.errors import UserError
+from amlb.analysis.report import tree_input
 from amlb.site.data import meta_for_tasks
 
-#: (normalisation, imputation) tried in order: AMLB's default first
-NORMALISATIONS: tuple[tuple[str, str], ...] = (
-    ("constant_tunedrf", "constantpredictor"), ("rf_best", "worst"), ("none", "worst"))
 NORMALISATION_TEXT = {
-    "constant_tunedrf": "0 = constant predictor, 1 = tuned random forest (per task, mean over folds)",
-    "rf_best": "0 = random forest, 1 = best framework on the task",
-    "none": "raw results (no baselines to normalise with; compare ranks, not scores)",
+    "constant_best": "per task and fold, 0 = constant predictor (the worst result where it is missing or not "
+                     "beaten), 1 = best result, clipped to [0, 1]; a framework's task score is the mean over folds",
+    "none": "raw results",
 }
 IMPUTATION_TEXT = {
     "constantpredictor": "failed or missing jobs take the constant predictor's result",
@@ -54,6 +52,7 @@ class Overview:
     method: str = ""
     impute: str = ""
     notes: list[str] = field(default_factory=list)
+    analysis: Any = None  # the amlb.analysis.Leaderboard the board, scores and tests come from
 
     @property
     def title(self) -> str:
@@ -88,7 +87,7 @@ def analyse(ov: Overview, meta: pd.DataFrame, tree_depth: int = 3, alpha: float 
         _leaderboard(ov, meta)
         if ov.scores is not None:
             try:
-                ov.cd = analysis.friedman_nemenyi(ov.scores, alpha=alpha)
+                ov.cd = analysis.friedman_nemenyi(ov.analysis.raw, alpha=alpha)
             except Exception as e:  # noqa: BLE001 - shown on the page, the rest of the site still builds
                 _note(ov.notes, "critical difference", e)
             _tree(ov, meta, tree_depth, alpha)
@@ -106,35 +105,31 @@ def analyse(ov: Overview, meta: pd.DataFrame, tree_depth: int = 3, alpha: float 
 
 
 def _leaderboard(ov: Overview, meta: pd.DataFrame) -> None:
-    last: BaseException | None = None
     # only the meta-features known for (nearly) all of this group's tasks: the dataset sizes of
     # the per-row times must come from one column, not from a column another benchmark filled
     features = meta_for_tasks(meta, sorted(ov.rows["task"].unique()), constant_ok=True) if len(meta.columns) > 1 else None
-    for method, impute in NORMALISATIONS:
-        try:
-            scores = analysis.normalized_scores(ov.rows, method=method, impute=impute)
-            if scores["score"].notna().sum() == 0:
-                raise UserError(f"no task can be normalised with {method}", "")
-            board = analysis.leaderboard(ov.rows, meta=features, method=method, impute=impute)
-        except Exception as e:  # noqa: BLE001 - try the next normalisation, report the last failure
-            last = e
-            continue
-        ov.scores, ov.board, ov.method, ov.impute = scores, board, method, impute
-        if method != NORMALISATIONS[0][0]:
-            ov.notes.append(f"normalised with {method!r}: {NORMALISATION_TEXT[method]}")
+    impute = "constantpredictor" if ov.rows.loc[ov.rows["framework"] == analysis.CONSTANT_PREDICTOR, "result"].notna().any() \
+        else "worst"
+    try:
+        lb = analysis.compute_leaderboard(ov.rows, meta=features, method="constant_best", impute=impute)
+    except Exception as e:  # noqa: BLE001 - shown on the page, the rest of the site still builds
+        _note(ov.notes, "leaderboard", e)
         return
-    if last is not None:
-        _note(ov.notes, "leaderboard", last)
+    ov.analysis, ov.scores, ov.board, ov.method, ov.impute = lb, lb.scores, lb.board, lb.method, lb.impute
+    ov.notes.extend(lb.notes)
 
 
 def _tree(ov: Overview, meta: pd.DataFrame, depth: int, alpha: float) -> None:
-    tasks = sorted(ov.scores["task"].unique())
+    tasks = list(ov.analysis.taskset.tasks)
     features = meta_for_tasks(meta, tasks) if len(meta.columns) > 1 else pd.DataFrame({"task": tasks})
     if features.shape[1] < 2:
         ov.notes.append("Bradley-Terry tree: no meta-features for these tasks")
         return
+    scores = tree_input(ov.analysis.raw)
+    if scores["framework"].nunique() < 2:
+        ov.notes.append("Bradley-Terry tree: it needs two frameworks besides the constant predictor")
+        return
     try:
-        ov.tree = analysis.bttree(ov.scores.dropna(subset=["score"]), features, maxdepth=depth, alpha=alpha,
-                                  subject="task_fold")
+        ov.tree = analysis.bttree(scores, features, maxdepth=depth, alpha=alpha, subject="task_fold")
     except Exception as e:  # noqa: BLE001 - shown on the page
         _note(ov.notes, "Bradley-Terry tree", e)

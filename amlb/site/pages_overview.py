@@ -64,12 +64,29 @@ def _board_rows(model: SiteModel, ov: Overview) -> list[dict[str, Any]]:
         rows.append({
             "framework": r.framework, "href": model.framework_href(r.framework), "baseline": r.framework in BASELINES,
             "mean_norm_score": _value(r.mean_norm_score), "mean_rank": _value(r.mean_rank),
+            "score_ci_low": _value(r.norm_score_ci_low), "score_ci_high": _value(r.norm_score_ci_high),
+            "rank_ci_low": _value(r.rank_ci_low), "rank_ci_high": _value(r.rank_ci_high), "missing": int(r.missing),
             "bt_worth": _value(r.bt_worth), "bt_ci_low": _value(r.bt_ci_low), "bt_ci_high": _value(r.bt_ci_high),
             "failures": int(r.failures), "imputed_pct": _value(r.imputed_pct),
             "train": _value(r.median_train_s_per_1k_rows), "infer": _value(r.median_infer_s_per_1k_rows),
             "energy_kwh": _value(r.energy_kwh_per_job), "energy_kind": kind,
         })
     return rows
+
+
+def _task_set(ov: Overview) -> dict[str, Any]:
+    """The task set of the leaderboard, its flagged scales and the pairwise win rates, for the page."""
+    lb = ov.analysis
+    if lb is None:
+        return {"task_set": "", "left_out": [], "flagged": [], "win_rates": None}
+    flagged = [{"task": r.task, "flag": r.flag, "clipped": r.clipped} for r in lb.flagged.itertuples()]
+    order = list(ov.board["framework"])
+    wr = lb.win_rates.set_index(["framework", "opponent"])
+    matrix = [{"framework": a, "cells": [None if a == b else {
+        "rate": float(wr.at[(a, b), "win_rate"]), "low": float(wr.at[(a, b), "ci_low"]),
+        "high": float(wr.at[(a, b), "ci_high"])} for b in order]} for a in order]
+    return {"task_set": lb.taskset.summary(), "left_out": list(lb.taskset.dropped.items()), "flagged": flagged,
+            "win_rates": {"order": order, "rows": matrix, "tasks": len(lb.taskset.tasks)}}
 
 
 def overview_context(model: SiteModel, ov: Overview) -> dict[str, Any]:
@@ -82,10 +99,6 @@ def overview_context(model: SiteModel, ov: Overview) -> dict[str, Any]:
     cd = None
     if ov.board is not None:
         figs["worth"] = figures.bt_worth_figure(ov.board, model.colours)
-        extreme = ov.board.loc[ov.board["mean_norm_score"] < -5, "framework"].tolist()
-        if extreme:
-            notes.append(f"a few very poor results dominate the mean normalised score of {', '.join(map(str, extreme))}: "
-                         "mean rank and Bradley-Terry worth are not affected by how far off a result is")
     if ov.scores is not None:
         figs["box"] = figures.score_boxplot(ov.scores, model.colours)
     if ov.cd is not None:
@@ -93,8 +106,6 @@ def overview_context(model: SiteModel, ov: Overview) -> dict[str, Any]:
         p = float(ov.cd.p_value)
         cd = {"statistic": ov.cd.statistic, "p_value_text": "< 0.001" if p < 0.001 else f"= {p:.3f}",
               "n_tasks": ov.cd.n_tasks, "k": ov.cd.k, "alpha": ov.cd.alpha, "cd": ov.cd.cd}
-        if ov.cd.dropped_tasks:
-            notes.append(f"{len(ov.cd.dropped_tasks)} task(s) left out of the Friedman test (a framework has no score there)")
     tree_text = ""
     if ov.tree is not None:
         figs["tree"] = bttree_figure(ov.tree.to_json(), model.colours)
@@ -111,7 +122,7 @@ def overview_context(model: SiteModel, ov: Overview) -> dict[str, Any]:
         pareto.append({"key": key, "title": "Score vs " + title.split(",")[0], "fig": fig, "empty": empty})
     folds = int(own.groupby("task")["fold"].nunique().max()) if len(own) else 0
     return {
-        **model.common("home", has_plots=True), "ov": ov, "board": _board_rows(model, ov) if ov.board is not None else [],
+        **model.common("home", has_plots=True), "ov": ov, **_task_set(ov), "board": _board_rows(model, ov) if ov.board is not None else [],
         "figs": figs, "cd": cd, "tree_text": tree_text, "pareto": pareto, "notes": notes,
         "hardware": model.hardware_of(own), "folds": folds, "jobs": len(own),
         "failures": int((own["status"] != "ok").sum()), "method": ov.method,

@@ -99,7 +99,7 @@ def test_analyze_our_results_directory(tmp_path):
     run = tmp_path / "run"
     run.mkdir()
     _our_results(run)
-    proc = amlb("analyze", run, "-o", tmp_path / "out", "--normalize", "rf_best")
+    proc = amlb("analyze", run, "-o", tmp_path / "out")
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "out"
     board = pd.read_csv(out / "leaderboard.csv").set_index("framework")

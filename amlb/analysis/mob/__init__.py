@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from amlb.analysis.mob.fluctuation import Variable
-from amlb.analysis.mob.tree import BTNode, GrowSettings, TreeGrower
+from amlb.analysis.mob.tree import NO_FINITE_ESTIMATE, BTNode, GrowSettings, TreeGrower
 from amlb.analysis.load import join_meta
 from amlb.analysis.paircomp import PairComparisons, build_comparisons
 from amlb.errors import UserError
@@ -97,13 +97,21 @@ class BTTree:
             if node.terminal:
                 order = np.argsort(-node.worth, kind="stable")[:top]
                 best = ", ".join(f"{self.frameworks[i]} {node.worth[i]:.3f}" for i in order)
-                lines.append(f"{prefix}[{node.id}] {label}: n = {node.n}{p}; worth: {best}")
+                mark = " *" if node.note else ""
+                lines.append(f"{prefix}[{node.id}] {label}: n = {node.n}{p}; worth: {best}{mark}")
                 return
             lines.append(f"{prefix}[{node.id}] {label} (n = {node.n}{p})")
             for child_id, left in zip(node.children, (True, False)):
                 walk(by_id[child_id], prefix + "|   ", condition(node, left))
 
         walk(self.nodes[0], "", "root")
+        noted = [n for n in self.nodes if n.note]
+        if any(n.note.startswith(NO_FINITE_ESTIMATE) for n in noted):
+            lines.append("* not tested: the node's Bradley-Terry model has no finite estimate; psychotree tests it on rounding noise "
+                         "and may split it (its split changes with the BLAS library), amlb stops")
+        for n in noted:
+            if not n.note.startswith(NO_FINITE_ESTIMATE):
+                lines.append(f"* node {n.id} not tested: {n.note}")
         return "\n".join(lines)
 
 

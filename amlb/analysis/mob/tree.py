@@ -13,6 +13,10 @@ from amlb.analysis.mob.search import Split, find_split
 from amlb.analysis.paircomp import PairComparisons
 
 
+#: the start of the note of a node left untested because its BT model has no finite estimate
+NO_FINITE_ESTIMATE = "no finite estimate"
+
+
 @dataclass
 class BTNode:
     """One node of the tree (ids depth-first, left child first; the root has depth 1)."""
@@ -80,7 +84,7 @@ class TreeGrower:
             # The BT model of this node has no finite estimate (e.g. no tie in the node but a
             # tie parameter in the model): psychotree's tests then run on rounding noise and
             # either fail or split at random; amlb stops here, as partykit does when they fail.
-            node.note = "no finite estimate: instability tests not computable"
+            node.note = f"{NO_FINITE_ESTIMATE}: instability tests not computable"
             return node_id
         psi = btfit.estfun(coef, self.pc.outcomes[rows], self.design)
         try:
@@ -117,4 +121,4 @@ def _split_json(split: Split, var: Variable) -> dict[str, Any]:
     return {"variable": var.name, "split_point": point}
 
 
-__all__ = ["BTNode", "GrowSettings", "TreeGrower"]
+__all__ = ["NO_FINITE_ESTIMATE", "BTNode", "GrowSettings", "TreeGrower"]
