@@ -26,6 +26,9 @@ COMMANDS: dict[str, str] = {
     "bttree": "amlb.cli.bttree",
     "energy": "amlb.cli.energy",
     "site": "amlb.cli.site",
+    "check": "amlb.cli.check",
+    "frameworks": "amlb.cli.frameworks",
+    "new-framework": "amlb.cli.new_framework",
 }
 
 _HELP = {
@@ -35,6 +38,9 @@ _HELP = {
     "bttree": "Bradley-Terry tree of frameworks by task meta-features",
     "energy": "per-framework energy and CO2 table of results",
     "site": "build the static results website",
+    "check": "check a framework adapter keeps the contract (predictions, budget, processes, files)",
+    "frameworks": "list the known frameworks and presets, with their environments",
+    "new-framework": "create a new adapter folder from the template",
 }
 
 

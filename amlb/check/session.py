@@ -1,0 +1,145 @@
+"""One ``amlb check``: the adapter runs through the runner's normal path on the check tasks.
+
+The environment is built (or reused) first, outside the watched time; then
+:func:`amlb.runner.run` runs the check benchmark under a short constraint (1 fold, 1 core)
+exactly as a benchmark run would, into the check's own temporary output directory; then
+each job's record and files are checked (:mod:`amlb.check.verdicts`).
+"""
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from amlb.environments.inventory import EnvironmentInfo, describe_environment, environment_size
+from amlb.check.files import attribute, changed_files, watched_roots
+from amlb.check.tasks import CHECK_TASKS, MEMORY_MB, write_benchmark
+from amlb.check.verdicts import Verdict, job_verdicts
+from amlb.config import Config
+from amlb.definitions import Constraint, FrameworkDef
+from amlb.errors import UserError
+from amlb.record import JobRecord
+
+
+#: the runner's own caches (default environments and data): never the framework's doing
+AMLB_CACHE = Path("~/.cache/amlb").expanduser()
+
+
+@dataclass
+class CheckRequest:
+    framework: FrameworkDef
+    mode: str
+    budget_s: float
+    config: Config
+    keep: bool = False  # keep the check's output directory (its path is reported)
+
+
+@dataclass
+class TaskResult:
+    task: str
+    kind: str
+    record: JobRecord | None
+    verdicts: list[Verdict] = field(default_factory=list)
+
+
+@dataclass
+class CheckReport:
+    framework: FrameworkDef
+    mode: str
+    budget_s: float
+    environment: EnvironmentInfo
+    network: str
+    isolation: str
+    tasks: list[TaskResult]
+    wall_s: float
+    setup_error: str = ""
+    out_dir: Path | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.setup_error and all(v.state.value != "fail" for t in self.tasks for v in t.verdicts)
+
+
+def _job_end(record: JobRecord) -> float:
+    """Epoch second by which the job had ended (its record's time is rounded down to the second)."""
+    return datetime.fromisoformat(record.utc).timestamp() + 1.0 if record.utc else time.time()
+
+
+def _isolation(records: list[JobRecord], mode: str, network: str) -> str:
+    levels = {str(getattr(r, "isolation", "") or "") for r in records} - {""}
+    if levels:
+        return ", ".join(sorted(levels)) + " (from the job records)"
+    if mode == "docker":
+        return (f"a container per job (network {network}, no-new-privileges, all capabilities dropped, "
+                "cpuset and memory limit); only the job's directories are mounted")
+    return ("a process tree per job in the framework's own venv (cpuset, memory limit, wall-clock kill of the "
+            "whole tree); HOME, TMPDIR and caches point into the job's directory; no filesystem or network "
+            "isolation")
+
+
+def run_check(request: CheckRequest) -> CheckReport:
+    from amlb.environments import SetupError, prepare_environment  # noqa: PLC0415
+    from amlb.runner import RunRequest, run  # noqa: PLC0415
+
+    started = time.monotonic()
+    fw, config = request.framework, request.config
+    root = Path(tempfile.mkdtemp(prefix=f"amlb-check-{fw.name}-"))
+    out = root / "out"
+    network = str(config["docker"]["network"])
+    try:
+        try:
+            prepare_environment(fw, request.mode, config, setup="auto", log_path=out / "logs" / f"setup.{fw.name}.log",
+                                cgroups=None)
+        except SetupError as e:
+            request.keep = True  # the setup log is there
+            return CheckReport(fw, request.mode, request.budget_s, describe_environment(fw, request.mode, config),
+                               network, _isolation([], request.mode, network), [], time.monotonic() - started,
+                               setup_error=str(e), out_dir=out)
+        bench = write_benchmark(root / "check.yaml")
+        memory = config["job"]["max_mem_size_mb"] or MEMORY_MB
+        constraint = Constraint(name="check", folds=1, max_runtime_seconds=request.budget_s, cores=1,
+                                max_mem_size_mb=memory)
+        cwd = Path.cwd()
+        env_info = describe_environment(fw, request.mode, config, size=False)
+        sizing = ThreadPoolExecutor(max_workers=1)  # the venv's size is measured while the jobs run
+        size = sizing.submit(environment_size, env_info)
+        watched = watched_roots(list(config["check"]["watch_dirs"]),
+                                [cwd, fw.adapter_dir] + ([env_info.path] if env_info.path else []))
+        excluded = [root, config.path("data.cache_dir"), config.path("environments.dir"), AMLB_CACHE,
+                    config.path("output_dir") if config.path("output_dir").is_absolute() else cwd / config["output_dir"]]
+        run_start = time.time()
+        summary = run(RunRequest(frameworks=[fw], benchmark=str(bench), constraint=constraint, mode=request.mode,
+                                 config=config, out_dir=out, folds=[0], setup="skip", parallel=1))
+        env_info = replace(env_info, size_bytes=size.result())
+        sizing.shutdown()
+        records = {r.task: r for r in summary.records}
+        stray = attribute(changed_files(watched, excluded, run_start),
+                          {name: _job_end(r) for name, r in records.items()}, run_start)
+        tasks = []
+        for t in CHECK_TASKS:
+            record = records.get(t.name)
+            verdicts = job_verdicts(record, fw, request.mode, network, stray.get(t.name, [])) if record else []
+            tasks.append(TaskResult(t.name, t.kind, record, verdicts))
+        report = CheckReport(fw, request.mode, request.budget_s, env_info, network,
+                             _isolation(list(records.values()), request.mode, network), tasks,
+                             time.monotonic() - started, out_dir=out)
+        request.keep = request.keep or not report.passed  # a failed check keeps its job logs for a look
+        if not request.keep:
+            report.out_dir = None
+        return report
+    finally:
+        if not request.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def check_budget_arg(budget: float) -> float:
+    if not budget > 0:
+        raise UserError(f"--budget must be a positive number of seconds, got {budget:g}", "e.g. --budget 30")
+    return budget
+
+
+__all__ = ["CheckReport", "CheckRequest", "TaskResult", "run_check", "check_budget_arg"]
