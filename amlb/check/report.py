@@ -50,3 +50,17 @@ def _footer(report: CheckReport, console: Console) -> None:
     console.print(f"{verdict} {report.framework.name} ({report.mode}) in {report.wall_s:.0f} s")
     if report.out_dir is not None:
         console.print(f"job logs and results: {report.out_dir}", markup=False)
+
+
+def report_json(report: CheckReport) -> dict:
+    """The verdicts as data (``amlb check --json FILE``), for scripts and CI."""
+    return {
+        "framework": report.framework.name, "version": report.framework.version, "mode": report.mode,
+        "budget_s": report.budget_s, "passed": report.passed, "wall_s": round(report.wall_s, 1),
+        "setup_error": report.setup_error, "environment": report.environment.describe(),
+        "isolation": report.isolation, "out_dir": str(report.out_dir) if report.out_dir else None,
+        "tasks": [{"task": t.task, "kind": t.kind,
+                   "status": t.record.status.value if t.record else None,
+                   "checks": {v.check: {"state": v.state.value, "reason": v.reason} for v in t.verdicts}}
+                  for t in report.tasks],
+    }

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+from pathlib import Path
 
 HELP = ("Check a framework adapter: valid predictions, fit within its budget, no leftover processes, "
         "no files outside the job, metadata. Exit 0 when all pass, 1 otherwise.")
@@ -19,6 +20,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="an extra config file")
     p.add_argument("-X", "--extra", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config key, e.g. -X docker.base_image=amlb/base:bookworm (repeatable)")
+    p.add_argument("--json", dest="json_path", metavar="FILE", help="also write the verdicts to FILE as JSON")
     p.add_argument("--keep", action="store_true", help="keep the check's job directories (kept anyway on failure)")
 
 
@@ -39,7 +41,13 @@ def execute(args: argparse.Namespace) -> int:
         docker_client(timeout=10)  # no engine: one line, exit 2, before anything runs
     signal.signal(signal.SIGTERM, _raise_interrupt)
     report = run_check(CheckRequest(fw, args.mode, budget, config, keep=args.keep))
-    print_report(report, Console(highlight=False, width=100))
+    print_report(report, Console(highlight=False))
+    if args.json_path:
+        import json  # noqa: PLC0415
+
+        from amlb.check.report import report_json  # noqa: PLC0415
+
+        Path(args.json_path).write_text(json.dumps(report_json(report), indent=1))
     return 0 if report.passed else 1
 
 
