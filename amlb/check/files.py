@@ -87,21 +87,24 @@ def changed_files(roots: list[Path], excluded: list[Path], since: float) -> list
     return sorted(out, key=lambda f: f.changed_at)
 
 
-def attribute(files: list[ChangedFile], job_ends: dict[str, float], run_start: float,
-              slack_s: float = 1.0) -> dict[str, list[Path]]:
-    """Each file goes to the first job (by end time) that had not ended when it changed.
+def attribute(files: list[ChangedFile], job_starts: dict[str, float], run_start: float, run_end: float
+              ) -> dict[str, list[Path]]:
+    """Each file goes to the job that was the last to start before it changed.
 
     The first job also gets what changed between the run's start and its own start (the
-    adapter's imports run before the first job, in the warm worker). Files changed after the
-    last job ended (plus ``slack_s``) belong to the runner's closing and are left out.
+    adapter's imports run before the first job, in the warm worker). Files changed after
+    ``run_end`` (the last job's end plus a moment) belong to the runner's closing and are left out.
     """
-    order = sorted(job_ends.items(), key=lambda kv: kv[1])
-    out: dict[str, list[Path]] = {name: [] for name in job_ends}
+    order = sorted(job_starts.items(), key=lambda kv: kv[1])
+    out: dict[str, list[Path]] = {name: [] for name in job_starts}
+    if not order:
+        return out
     for f in files:
-        if f.changed_at < run_start:
+        if f.changed_at < run_start or f.changed_at > run_end:
             continue
-        for name, end in order:
-            if f.changed_at <= end + slack_s:
-                out[name].append(f.path)
-                break
+        owner = order[0][0]
+        for name, start in order:
+            if start <= f.changed_at:
+                owner = name
+        out[owner].append(f.path)
     return out

@@ -27,6 +27,8 @@ from amlb.record import JobRecord
 
 #: the runner's own caches (default environments and data): never the framework's doing
 AMLB_CACHE = Path("~/.cache/amlb").expanduser()
+#: files changed this long after the last job ended still count (a process killed at the job's end)
+END_SLACK_S = 2.0
 
 
 @dataclass
@@ -64,9 +66,16 @@ class CheckReport:
         return not self.setup_error and all(v.state.value != "fail" for t in self.tasks for v in t.verdicts)
 
 
-def _job_end(record: JobRecord) -> float:
-    """Epoch second by which the job had ended (its record's time is rounded down to the second)."""
-    return datetime.fromisoformat(record.utc).timestamp() + 1.0 if record.utc else time.time()
+def _job_times(record: JobRecord) -> tuple[float, float]:
+    """When the job started (its job.json was written) and ended (the last file of its directory)."""
+    directory = Path(record.log_path).parent if record.log_path else None
+    try:
+        start = (directory / "job.json").stat().st_mtime  # type: ignore[operator]
+        end = max(p.stat().st_mtime for p in directory.iterdir() if p.is_file())  # type: ignore[union-attr]
+        return start, end
+    except (OSError, TypeError, ValueError):
+        end = datetime.fromisoformat(record.utc).timestamp() + 1.0 if record.utc else time.time()
+        return end - (record.duration or 0.0) - 1.0, end
 
 
 def _isolation(records: list[JobRecord], mode: str, network: str) -> str:
@@ -117,8 +126,10 @@ def run_check(request: CheckRequest) -> CheckReport:
         env_info = replace(env_info, size_bytes=size.result())
         sizing.shutdown()
         records = {r.task: r for r in summary.records}
+        times = {name: _job_times(r) for name, r in records.items()}
+        run_end = max((end for _, end in times.values()), default=time.time()) + END_SLACK_S
         stray = attribute(changed_files(watched, excluded, run_start),
-                          {name: _job_end(r) for name, r in records.items()}, run_start)
+                          {name: start for name, (start, _) in times.items()}, run_start, run_end)
         tasks = []
         for t in CHECK_TASKS:
             record = records.get(t.name)

@@ -19,14 +19,15 @@ from tests.conftest import ROOT, cache_dir
 ADAPTERS = Path(__file__).resolve().parent / "adapters"
 
 
-def check_cli(*args: str, home: Path, env: dict[str, str] | None = None, timeout: float = 600,
-              cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def check_cli(*args: str, home: Path, env: dict[str, str] | None = None, timeout: float = 600
+              ) -> subprocess.CompletedProcess:
+    """``python -m amlb ARGS`` run from a fresh cwd (PYTHONPATH is the checkout: its code runs)."""
     command = [sys.executable, "-m", "amlb", *args]
     if args[0] != "new-framework":  # the commands that read config: the shared test caches
         command += ["-X", f"environments.dir={cache_dir() / 'envs'}", "-X", f"data.cache_dir={cache_dir() / 'data'}"]
-    tmp = home.parent / "tmp"
-    home.mkdir(parents=True, exist_ok=True)
-    tmp.mkdir(parents=True, exist_ok=True)
+    tmp, cwd = home.parent / "tmp", home.parent / "cwd"
+    for folder in (home, tmp, cwd):
+        folder.mkdir(parents=True, exist_ok=True)
     environ = {**os.environ, "HOME": str(home), "TMPDIR": str(tmp), "PYTHONPATH": str(ROOT), **(env or {})}
     proc = subprocess.Popen(command, cwd=cwd, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
