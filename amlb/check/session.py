@@ -90,9 +90,21 @@ def _isolation(records: list[JobRecord], mode: str, network: str) -> str:
             "isolation")
 
 
+def _container_watcher(fw: FrameworkDef):
+    from amlb.check.containers import ContainerWatcher  # noqa: PLC0415
+    from amlb.environments.inventory import docker_engine  # noqa: PLC0415
+
+    client, _ = docker_engine()
+    if client is None:
+        return None
+    watcher = ContainerWatcher(client, fw.name)
+    watcher.start()
+    return watcher
+
+
 def run_check(request: CheckRequest) -> CheckReport:
+    """Build the environment, run the check tasks through the runner, check every job."""
     from amlb.environments import SetupError, prepare_environment  # noqa: PLC0415
-    from amlb.runner import RunRequest, run  # noqa: PLC0415
 
     started = time.monotonic()
     fw, config = request.framework, request.config
@@ -108,36 +120,7 @@ def run_check(request: CheckRequest) -> CheckReport:
             return CheckReport(fw, request.mode, request.budget_s, describe_environment(fw, request.mode, config),
                                network, _isolation([], request.mode, network), [], time.monotonic() - started,
                                setup_error=str(e), out_dir=out)
-        bench = write_benchmark(root / "check.yaml")
-        memory = config["job"]["max_mem_size_mb"] or MEMORY_MB
-        constraint = Constraint(name="check", folds=1, max_runtime_seconds=request.budget_s, cores=1,
-                                max_mem_size_mb=memory)
-        cwd = Path.cwd()
-        env_info = describe_environment(fw, request.mode, config, size=False)
-        sizing = ThreadPoolExecutor(max_workers=1)  # the venv's size is measured while the jobs run
-        size = sizing.submit(environment_size, env_info)
-        watched = watched_roots(list(config["check"]["watch_dirs"]),
-                                [cwd, fw.adapter_dir] + ([env_info.path] if env_info.path else []))
-        excluded = [root, config.path("data.cache_dir"), config.path("environments.dir"), AMLB_CACHE,
-                    config.path("output_dir") if config.path("output_dir").is_absolute() else cwd / config["output_dir"]]
-        run_start = time.time()
-        summary = run(RunRequest(frameworks=[fw], benchmark=str(bench), constraint=constraint, mode=request.mode,
-                                 config=config, out_dir=out, folds=[0], setup="skip", parallel=1))
-        env_info = replace(env_info, size_bytes=size.result())
-        sizing.shutdown()
-        records = {r.task: r for r in summary.records}
-        times = {name: _job_times(r) for name, r in records.items()}
-        run_end = max((end for _, end in times.values()), default=time.time()) + END_SLACK_S
-        stray = attribute(changed_files(watched, excluded, run_start),
-                          {name: start for name, (start, _) in times.items()}, run_start, run_end)
-        tasks = []
-        for t in CHECK_TASKS:
-            record = records.get(t.name)
-            verdicts = job_verdicts(record, fw, request.mode, network, stray.get(t.name, [])) if record else []
-            tasks.append(TaskResult(t.name, t.kind, record, verdicts))
-        report = CheckReport(fw, request.mode, request.budget_s, env_info, network,
-                             _isolation(list(records.values()), request.mode, network), tasks,
-                             time.monotonic() - started, out_dir=out)
+        report = _run_and_check(request, root, out, started)
         request.keep = request.keep or not report.passed  # a failed check keeps its job logs for a look
         if not request.keep:
             report.out_dir = None
@@ -145,6 +128,48 @@ def run_check(request: CheckRequest) -> CheckReport:
     finally:
         if not request.keep:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def _run_and_check(request: CheckRequest, root: Path, out: Path, started: float) -> CheckReport:
+    from amlb.runner import RunRequest, run  # noqa: PLC0415
+
+    fw, config, mode = request.framework, request.config, request.mode
+    network = str(config["docker"]["network"])
+    constraint = Constraint(name="check", folds=1, max_runtime_seconds=request.budget_s, cores=1,
+                            max_mem_size_mb=config["job"]["max_mem_size_mb"] or MEMORY_MB)
+    cwd = Path.cwd()
+    env_info = describe_environment(fw, mode, config, size=False)
+    with ThreadPoolExecutor(max_workers=1) as sizing:  # the venv's size is measured while the jobs run
+        size = sizing.submit(environment_size, env_info)
+        watched = watched_roots(list(config["check"]["watch_dirs"]),
+                                [cwd, fw.adapter_dir] + ([env_info.path] if env_info.path else []))
+        output_dir = config.path("output_dir")
+        excluded = [root, config.path("data.cache_dir"), config.path("environments.dir"), AMLB_CACHE,
+                    output_dir if output_dir.is_absolute() else cwd / output_dir]
+        watcher = _container_watcher(fw) if mode == "docker" else None
+        run_start = time.time()
+        try:
+            summary = run(RunRequest(frameworks=[fw], benchmark=str(write_benchmark(root / "check.yaml")),
+                                     constraint=constraint, mode=mode, config=config, out_dir=out, folds=[0],
+                                     setup="skip", parallel=1))
+        finally:
+            if watcher is not None:
+                watcher.stop()
+        env_info = replace(env_info, size_bytes=size.result())
+    containers = watcher.seen if watcher is not None else {}
+    records = {r.task: r for r in summary.records}
+    times = {name: _job_times(r) for name, r in records.items()}
+    run_end = max((end for _, end in times.values()), default=time.time()) + END_SLACK_S
+    stray = attribute(changed_files(watched, excluded, run_start),
+                      {name: start for name, (start, _) in times.items()}, run_start, run_end)
+    tasks = []
+    for t in CHECK_TASKS:
+        record = records.get(t.name)
+        verdicts = job_verdicts(record, fw, mode, network, containers, stray.get(t.name, [])) if record else []
+        tasks.append(TaskResult(t.name, t.kind, record, verdicts))
+    return CheckReport(fw, mode, request.budget_s, env_info, network,
+                       _isolation(list(records.values()), mode, network), tasks, time.monotonic() - started,
+                       out_dir=out)
 
 
 def check_budget_arg(budget: float) -> float:

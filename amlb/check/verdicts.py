@@ -9,7 +9,7 @@ import enum
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,9 @@ import pandas as pd
 from amlb.definitions import FrameworkDef
 from amlb.record import JobRecord, Status
 from amlb.scoring import PROBA_TOLERANCE
+
+if TYPE_CHECKING:
+    from amlb.check.containers import ContainerNetwork
 
 #: the check's order of columns in the report
 CHECKS: tuple[str, ...] = ("predictions", "budget", "processes", "files", "network", "metadata")
@@ -149,7 +152,7 @@ def check_processes(record: JobRecord, mode: str) -> Verdict:
         return _fail("processes", f"{record.leftover_processes} process(es) of the job were still running after "
                                   "it ended (the runner killed them)")
     if mode == "docker":
-        return _pass("processes", "the container is removed after the job")
+        return Verdict("processes", State.NA, "docker mode: the container and its processes are removed after the job")
     return _pass("processes")
 
 
@@ -160,12 +163,18 @@ def check_files(stray: list[Path]) -> Verdict:
     return _pass("files")
 
 
-def check_network(mode: str, network: str) -> Verdict:
+def check_network(mode: str, configured: str, observed: "ContainerNetwork | None") -> Verdict:
     if mode != "docker":
         return Verdict("network", State.NA, "local mode: the job shares the host's network")
-    if network == "none":
-        return _pass("network", "container network: none")
-    return _fail("network", f"the container runs with network '{network}', not 'none' (docker.network)")
+    if observed is None:
+        if configured == "none":
+            return Verdict("network", State.WARN, "the job's container was not seen running; the executor's "
+                                                  "setting docker.network is 'none'")
+        return _fail("network", f"the executor runs containers with network '{configured}', not 'none' (docker.network)")
+    if observed.isolated:
+        return _pass("network", "the container ran with network none")
+    return _fail("network", f"the container ran with network mode '{observed.mode}' "
+                            f"(networks: {', '.join(observed.networks) or '-'}), not 'none'")
 
 
 def check_metadata(record: JobRecord, fw: FrameworkDef, files: JobFiles) -> Verdict:
@@ -179,7 +188,10 @@ def check_metadata(record: JobRecord, fw: FrameworkDef, files: JobFiles) -> Verd
     return _pass("metadata")
 
 
-def job_verdicts(record: JobRecord, fw: FrameworkDef, mode: str, network: str, stray: list[Path]) -> list[Verdict]:
-    files = JobFiles.read(Path(record.log_path).parent) if record.log_path else JobFiles({}, {}, None, None)
+def job_verdicts(record: JobRecord, fw: FrameworkDef, mode: str, network: str,
+                 containers: "dict[str, ContainerNetwork]", stray: list[Path]) -> list[Verdict]:
+    job_dir = Path(record.log_path).parent if record.log_path else None
+    files = JobFiles.read(job_dir) if job_dir else JobFiles({}, {}, None, None)
+    observed = containers.get(str(job_dir)) if job_dir else None
     return [check_predictions(record, files), check_budget(record, fw), check_processes(record, mode),
-            check_files(stray), check_network(mode, network), check_metadata(record, fw, files)]
+            check_files(stray), check_network(mode, network, observed), check_metadata(record, fw, files)]
