@@ -143,7 +143,8 @@ def check_budget(record: JobRecord, fw: FrameworkDef) -> Verdict:
         return Verdict("budget", State.NA, "no fit time (the job failed)")
     share = f" x fit_share {fw.fit_share:g}" if fw.fit_share != 1.0 else ""
     if fit > limit:
-        return _fail("budget", f"fit took {fit:.1f} s, over {budget:g} s{share} (+ tolerance: {limit:.1f} s)")
+        note = f" (budget note: {fw.budget_note})" if fw.budget_note else ""
+        return _fail("budget", f"fit took {fit:.1f} s, over {budget:g} s{share} (+ tolerance: {limit:.1f} s){note}")
     return _pass("budget", f"fit {fit:.1f} s of {limit:.1f} s allowed")
 
 

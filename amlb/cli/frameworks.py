@@ -25,6 +25,7 @@ def execute(args: argparse.Namespace) -> int:
     from amlb.config import load_config  # noqa: PLC0415
     from amlb.definitions import framework_entries, resolve_framework  # noqa: PLC0415
     from amlb.environments.inventory import docker_engine, human_size, image_info, tree_size, venv_info  # noqa: PLC0415
+    from amlb.environments.docker_image import framework_python  # noqa: PLC0415
     from amlb.errors import UserError  # noqa: PLC0415
 
     config = load_config(args.userdir, args.config, args.overrides)
@@ -32,8 +33,8 @@ def execute(args: argparse.Namespace) -> int:
     client, why = (None, "not asked") if args.no_docker else docker_engine()
     table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("framework", no_wrap=True)
-    for column in ("version", "extends", "venv", "image", "fit_share"):
-        table.add_column(column, overflow="fold")
+    for column in ("version", "extends", "python", "venv", "image", "fit_share"):
+        table.add_column(column, overflow="fold", no_wrap=column in ("venv", "image"))
     sizes: dict[str, str] = {}
     pythons: set[str] = set()
     lines = []
@@ -42,11 +43,11 @@ def execute(args: argparse.Namespace) -> int:
         try:
             fw = resolve_framework(name, config)
         except UserError as e:
-            table.add_row(name, "", extends, "", "", "")
+            table.add_row(name, "", extends, "", "", "", "")
             lines.append(f"{name}: [red]{e.one_line()}[/]")
             continue
         venv = venv_info(fw, config, size=False)
-        pythons.add(f"venvs: Python {venv.python}")
+        pythons.add(venv.python)
         if venv.built:
             key = str(venv.path)
             if key not in sizes:
@@ -60,13 +61,14 @@ def execute(args: argparse.Namespace) -> int:
             image = image_info(fw, client=client, config=config)
             image_cell = f"built {human_size(image.size_bytes)}" if image.built else \
                 ("no base" if image.note.startswith("base image") else "-")
-            pythons.add(f"images: Python {image.python}")
-        table.add_row(name, fw.version, extends, venv_cell, image_cell, f"{fw.fit_share:g}")
+        table.add_row(name, fw.version, extends, framework_python(fw, config), venv_cell, image_cell,
+                      f"{fw.fit_share:g}")
         lines.append(f"[bold]{name}[/]: {fw.description or '(no description)'}"
                      + (f" [dim]budget note: {fw.budget_note}[/]" if fw.budget_note else ""))
     console = Console(highlight=False)
     console.print(table)
-    console.print(f"[dim]{'; '.join(sorted(pythons))}; venv/image: built SIZE, - = not built"
+    console.print(f"[dim]python: of the Docker image (venvs use the runner's: {', '.join(sorted(pythons))}); "
+                  "venv/image: built SIZE, - = not built"
                   + (f", ? = unknown ({why})" if client is None else ", no base = base image missing") + "[/]")
     for line in lines:
         console.print(line)

@@ -45,7 +45,7 @@ def human_size(n: int | None) -> str:
         return "-"
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+            return f"{n:.1f} {unit}" if unit == "GB" else f"{n:.0f} {unit}"
         n /= 1024
     return f"{n:.1f} GB"
 

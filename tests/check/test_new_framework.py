@@ -8,14 +8,15 @@ import pytest
 
 from tests.check.helpers import check_cli, failing, verdicts
 
-FIT = '''    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-    from amlb_adapter import ordinal_encode
-    Model = DecisionTreeClassifier if config.class_labels else DecisionTreeRegressor
+IMPORTS = '''import numpy as np
+from amlb_adapter import ordinal_encode
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+'''
+FIT = '''    Model = DecisionTreeClassifier if config.class_labels else DecisionTreeRegressor
     model = Model(max_depth=4, random_state=config.seed)
     model.fit(ordinal_encode(train.X), train.y.astype(str) if config.class_labels else train.y)
 
     def predict_proba(X):
-        import numpy as np
         proba = model.predict_proba(ordinal_encode(X))
         out = np.zeros((len(X), len(config.class_labels)))
         for j, label in enumerate(model.classes_):
@@ -38,7 +39,10 @@ def test_new_framework_filled_with_a_small_model_passes_the_check(tmp_path):
     assert "TODO" in exec_py and "raise NotImplementedError" in exec_py
     lines = exec_py.splitlines(keepends=True)
     raise_line = next(i for i, line in enumerate(lines) if "raise NotImplementedError" in line)
-    (folder / "exec.py").write_text("".join(lines[:raise_line]) + FIT)
+    head = "".join(lines[:raise_line]).replace("from amlb_adapter import Fitted\n",
+                                                "from amlb_adapter import Fitted\n" + IMPORTS)
+    assert IMPORTS in head  # the framework is imported once by the warm worker, not in each job's fit
+    (folder / "exec.py").write_text(head + FIT)
     yml = (folder / "framework.yaml").read_text().replace("  - numpy==2.4.6", "  - scikit-learn==1.9.1\n  - numpy==2.4.6")
     (folder / "framework.yaml").write_text(yml)
     report_path = tmp_path / "report.json"

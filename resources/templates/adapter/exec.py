@@ -8,10 +8,13 @@ follow config.class_labels. amlb does the rest (data, timing, inference, scoring
 """
 from amlb_adapter import Fitted
 
+# Import the framework here, at module level: the warm worker imports this file once, before
+# any job's clock runs; an import inside fit() counts against the budget of every job.
+# import myautoml
+
 
 # def version():
 #     """The framework's version as it reports it (must equal `version` in framework.yaml)."""
-#     import myautoml
 #     return myautoml.__version__
 
 
