@@ -8,8 +8,9 @@ one was created) is attributed to the job that was running then. Directories of 
 the data cache, the environments) are not watched; ``__pycache__`` folders are ignored (the
 runner writes them when it imports its own modules).
 
-Other processes on a shared machine also write to /tmp and HOME: on such a machine narrow
-``check.watch_dirs``; the check cannot tell their files from the job's.
+Other processes on a shared machine also write to /tmp and HOME, and this walk cannot tell
+their files from the job's: :mod:`amlb.check.fswatch` can, where the kernel lets it (root);
+this walk is the fallback.
 """
 from __future__ import annotations
 

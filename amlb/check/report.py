@@ -20,6 +20,8 @@ def print_report(report: CheckReport, console: Console) -> None:
                   f"{fit_limit(report.budget_s, fw.fit_share):.1f} s (with tolerance)")
     if fw.budget_note:
         console.print(f"budget note: {fw.budget_note}")
+    if report.files_method:
+        console.print(f"files: {report.files_method}", markup=False)
     if report.setup_error:
         console.print(f"[red]✗ setup failed:[/] {report.setup_error}")
         _footer(report, console)
@@ -58,7 +60,7 @@ def report_json(report: CheckReport) -> dict:
         "framework": report.framework.name, "version": report.framework.version, "mode": report.mode,
         "budget_s": report.budget_s, "passed": report.passed, "wall_s": round(report.wall_s, 1),
         "setup_error": report.setup_error, "environment": report.environment.describe(),
-        "isolation": report.isolation, "out_dir": str(report.out_dir) if report.out_dir else None,
+        "isolation": report.isolation, "files_method": report.files_method, "out_dir": str(report.out_dir) if report.out_dir else None,
         "tasks": [{"task": t.task, "kind": t.kind,
                    "status": t.record.status.value if t.record else None,
                    "checks": {v.check: {"state": v.state.value, "reason": v.reason} for v in t.verdicts}}

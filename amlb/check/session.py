@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 
 from amlb.environments.inventory import EnvironmentInfo, describe_environment, environment_size
-from amlb.check.files import attribute, changed_files, watched_roots
+from amlb.check.files import IGNORED_DIR_NAMES, attribute, changed_files, watched_roots
+from amlb.check.fswatch import WORKER, WriteWatcher
 from amlb.check.tasks import CHECK_TASKS, MEMORY_MB, write_benchmark
 from amlb.check.verdicts import Verdict, job_verdicts
 from amlb.config import Config
@@ -60,6 +61,7 @@ class CheckReport:
     wall_s: float
     setup_error: str = ""
     out_dir: Path | None = None
+    files_method: str = ""  # how stray files were found
 
     @property
     def passed(self) -> bool:
@@ -147,6 +149,7 @@ def _run_and_check(request: CheckRequest, root: Path, out: Path, started: float)
         excluded = [root, config.path("data.cache_dir"), config.path("environments.dir"), AMLB_CACHE,
                     output_dir if output_dir.is_absolute() else cwd / output_dir]
         watcher = _container_watcher(fw) if mode == "docker" else None
+        writes = WriteWatcher.start_on(watched, root) if config["check"]["fanotify"] else None
         run_start = time.time()
         try:
             summary = run(RunRequest(frameworks=[fw], benchmark=str(write_benchmark(root / "check.yaml")),
@@ -155,13 +158,20 @@ def _run_and_check(request: CheckRequest, root: Path, out: Path, started: float)
         finally:
             if watcher is not None:
                 watcher.stop()
+            written = writes.stop() if writes is not None else None
         env_info = replace(env_info, size_bytes=size.result())
     containers = watcher.seen if watcher is not None else {}
     records = {r.task: r for r in summary.records}
-    times = {name: _job_times(r) for name, r in records.items()}
-    run_end = max((end for _, end in times.values()), default=time.time()) + END_SLACK_S
-    stray = attribute(changed_files(watched, excluded, run_start),
-                      {name: start for name, (start, _) in times.items()}, run_start, run_end)
+    if written is not None:
+        stray = _by_task(written, [t.name for t in CHECK_TASKS])
+        files_method = ("files the job's processes wrote, as the kernel reports them (fanotify), on "
+                        + ", ".join(sorted({str(_mount_of(p)) for p in watched})))
+    else:
+        times = {name: _job_times(r) for name, r in records.items()}
+        run_end = max((end for _, end in times.values()), default=time.time()) + END_SLACK_S
+        stray = attribute(changed_files(watched, excluded, run_start),
+                          {name: start for name, (start, _) in times.items()}, run_start, run_end)
+        files_method = "files created while the jobs ran in " + ", ".join(str(p) for p in watched)
     tasks = []
     for t in CHECK_TASKS:
         record = records.get(t.name)
@@ -169,7 +179,22 @@ def _run_and_check(request: CheckRequest, root: Path, out: Path, started: float)
         tasks.append(TaskResult(t.name, t.kind, record, verdicts))
     return CheckReport(fw, mode, request.budget_s, env_info, network,
                        _isolation(list(records.values()), mode, network), tasks, time.monotonic() - started,
-                       out_dir=out)
+                       out_dir=out, files_method=files_method)
+
+
+def _mount_of(path: Path) -> Path:
+    while not path.is_mount() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _by_task(written: dict[str, set[str]], tasks: list[str]) -> dict[str, list[Path]]:
+    """Writes per task; the warm worker's (the adapter's import, before any job) go to the first task."""
+    out = {name: sorted(Path(p) for p in written.get(name, ())
+                        if not set(Path(p).parts) & IGNORED_DIR_NAMES) for name in tasks}
+    if tasks and written.get(WORKER):
+        out[tasks[0]] = sorted(set(out[tasks[0]]) | {Path(p) for p in written[WORKER]})
+    return out
 
 
 def check_budget_arg(budget: float) -> float:

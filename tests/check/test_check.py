@@ -70,15 +70,18 @@ def test_leftover_process_fails_processes(tmp_path):
     assert survivors == 0, "the runner must have killed the sleepers"
 
 
-def test_file_outside_the_job_fails_files(tmp_path):
+@pytest.mark.parametrize("fanotify", [True, False], ids=["kernel-reports", "folder-walk"])
+def test_file_outside_the_job_fails_files(tmp_path, fanotify):
     stray = tmp_path / "home" / ".cache" / "leaky-automl"
-    proc, report = _check(tmp_path, "stray_file", env={"AMLB_CHECK_TEST_STRAY_DIR": str(stray)})
+    proc, report = _check(tmp_path, "stray_file", "-X", f"check.fanotify={str(fanotify).lower()}",
+                          env={"AMLB_CHECK_TEST_STRAY_DIR": str(stray)})
     assert proc.returncode == 1, proc.stdout[-3000:]
     fails = failing(report)
     assert set().union(*fails.values()) == {"files"}, report
     assert all(fails.values()), fails  # every job wrote one
-    reasons = " ".join(t["checks"]["files"]["reason"] for t in report["tasks"])
-    assert str(stray) in reasons
+    reasons = {t["task"]: t["checks"]["files"]["reason"] for t in report["tasks"]}
+    assert str(stray) in reasons["breast_cancer"] and "model-binary" in reasons["breast_cancer"]
+    assert "model-regression" in reasons["diabetes"] and "model-binary" not in reasons["diabetes"]
 
 
 def test_fit_over_its_fit_share_fails_budget(tmp_path):
