@@ -18,7 +18,8 @@ def _files(folder: Path) -> list[str]:
 
 def data_files() -> list[tuple[str, list[str]]]:
     entries = [("share/amlb/resources", _files(ROOT / "resources")),
-               ("share/amlb/resources/benchmarks", _files(ROOT / "resources" / "benchmarks"))]
+               ("share/amlb/resources/benchmarks", _files(ROOT / "resources" / "benchmarks")),
+               ("share/amlb/resources/templates/adapter", _files(ROOT / "resources" / "templates" / "adapter"))]
     for adapter in sorted(p for p in (ROOT / "frameworks").iterdir() if p.is_dir() and p.name != "__pycache__"):
         entries.append((f"share/amlb/frameworks/{adapter.name}", _files(adapter)))
     return entries

@@ -96,6 +96,7 @@ def conclude(record: JobRecord, job: Job, task: TaskData, files: FoldFiles, laun
     record.cpu_user_s, record.cpu_sys_s = clean_float(outcome.cpu_user_s), clean_float(outcome.cpu_sys_s)
     record.peak_rss_mb = clean_float(outcome.peak_rss_mb)
     record.resource_method = outcome.resource_method
+    record.leftover_processes = outcome.leftover_processes
     record.log_path = str(launch.log_path)
     record.log_tail = log_tail(launch.log_path)
     result = _read_result(launch.job_dir) or {}

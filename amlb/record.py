@@ -101,6 +101,7 @@ class JobRecord:
     cpu_sys_s: float | None = None
     peak_rss_mb: float | None = None
     resource_method: str = ""  # cgroup | wait4 | docker-cgroup
+    leftover_processes: int = 0  # processes of the job still alive after it ended (killed by the executor)
     # inference timing: median seconds per row, per batch size
     infer_seconds_per_row: dict[int, float] = field(default_factory=dict)
     # energy and carbon (filled by amlb.metering)

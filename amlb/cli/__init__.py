@@ -29,6 +29,9 @@ COMMANDS: dict[str, str] = {
     "runs": "amlb.cli.runs",
     "show": "amlb.cli.show",
     "compare": "amlb.cli.compare",
+    "check": "amlb.cli.check",
+    "frameworks": "amlb.cli.frameworks",
+    "new-framework": "amlb.cli.new_framework",
 }
 
 _HELP = {
@@ -41,6 +44,9 @@ _HELP = {
     "runs": "list runs: frameworks, benchmark, constraint, jobs ok/failed, date",
     "show": "a run's summary table again (without running anything)",
     "compare": "compare two runs: result and time differences per framework and task",
+    "check": "check a framework adapter keeps the contract (predictions, budget, processes, files)",
+    "frameworks": "list the known frameworks and presets, with their environments",
+    "new-framework": "create a new adapter folder from the template",
 }
 
 
