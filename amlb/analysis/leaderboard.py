@@ -172,21 +172,7 @@ def compute_leaderboard(df: pd.DataFrame, constraint: str | None = None, type: s
     grid = job_grid(d)
     grid = grid[grid["task"].isin(taskset.tasks)]
     jobs = grid.groupby("framework")
-    bt: BTResult | None = None
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            bt = bt_model(raw.dropna(subset=["score"]), subject=subject)
-        if not bt.finite:
-            never_win, never_lose = boundary_frameworks(raw.dropna(subset=["score"]), subject)
-            who = "; ".join(x for x in (f"never loses: {', '.join(never_lose)}" if never_lose else "",
-                                        f"never wins: {', '.join(never_win)}" if never_win else "") if x)
-            notes.append(f"Bradley-Terry worths are limits, without intervals: the estimate is not finite "
-                         f"({who or 'the comparisons do not connect every framework'})")
-            bt.ci_low[:] = np.nan
-            bt.ci_high[:] = np.nan
-    except UserError as e:
-        notes.append(f"Bradley-Terry model skipped: {e.one_line()}")
+    bt = _bradley_terry(raw.dropna(subset=["score"]), subject, notes)
     costs = job_costs(d[d["task"].isin(taskset.tasks)], meta).groupby("framework")
     out = pd.DataFrame(index=pd.Index(sorted(scores["framework"].unique()), name="framework"))
     out["mean_rank"] = rank_ci["mean"]
@@ -210,6 +196,27 @@ def compute_leaderboard(df: pd.DataFrame, constraint: str | None = None, type: s
     board = out[list(LEADERBOARD_COLUMNS)]
     return Leaderboard(rows=d, taskset=taskset, scores=scores, raw=raw, anchors=task_anchors, board=board,
                        win_rates=win_rates(raw_means, n_boot, seed), method=method, impute=impute, notes=notes, bt=bt)
+
+
+def _bradley_terry(raw: pd.DataFrame, subject: str, notes: list[str]) -> BTResult | None:
+    """The BT model of the leaderboard; a non-finite estimate keeps its worths (the limits)
+    without intervals, and ``notes`` says which frameworks never win or never lose."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # said in the note below
+            bt = bt_model(raw, subject=subject)
+    except UserError as e:
+        notes.append(f"Bradley-Terry model skipped: {e.one_line()}")
+        return None
+    if not bt.finite:
+        never_win, never_lose = boundary_frameworks(raw, subject)
+        who = "; ".join(x for x in (f"never loses: {', '.join(never_lose)}" if never_lose else "",
+                                    f"never wins: {', '.join(never_win)}" if never_win else "") if x)
+        notes.append("Bradley-Terry worths are limits, without intervals: the estimate is not finite "
+                     f"({who or 'the comparisons do not connect every framework'})")
+        bt.ci_low[:] = np.nan
+        bt.ci_high[:] = np.nan
+    return bt
 
 
 def leaderboard(df: pd.DataFrame, constraint: str | None = None, type: str | None = None,

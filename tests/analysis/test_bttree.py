@@ -180,3 +180,19 @@ def test_live_psychotree_synthetic(r_psychotree, tmp_path, k, ties):
     ref = json.loads(out.read_text())
     result = compare_trees(_tree_json(pd.read_csv(tmp_path / "s.csv"), pd.read_csv(tmp_path / "m.csv"), math.inf, 10), ref)
     assert result["problems"] == [] and result["compared"] == len(ref["nodes"])
+
+
+def test_untested_nodes_are_marked_in_the_text(amlb_tree_inputs):
+    """Leaves left untested for want of a finite estimate carry '*' and the text says why."""
+    scores, meta = amlb_tree_inputs["all"]
+    tree = bttree(scores, meta)
+    noted = [n for n in tree.nodes if n.note]  # no finite estimate, or tests that failed to compute
+    assert any(n.note.startswith("no finite estimate") for n in noted) and all(n.terminal for n in noted)
+    text = tree.to_text()
+    marked = [line for line in text.splitlines() if line.endswith(" *")]
+    assert {int(line.split("[", 1)[1].split("]")[0]) for line in marked} == {n.id for n in noted}
+    for n in noted:
+        if not n.note.startswith("no finite estimate"):
+            assert f"* node {n.id} not tested: {n.note}" in text
+    assert "* not tested: the node's Bradley-Terry model has no finite estimate" in text
+    assert "changes with the BLAS library" in text
