@@ -8,6 +8,7 @@ each job's record and files are checked (:mod:`amlb.check.verdicts`).
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -113,6 +114,7 @@ def run_check(request: CheckRequest) -> CheckReport:
     out = root / "out"
     network = str(config["docker"]["network"])
     try:
+        print(f"preparing the {request.mode} environment of {fw.name} (built once, then reused)", file=sys.stderr)
         try:
             prepare_environment(fw, request.mode, config, setup="auto", log_path=out / "logs" / f"setup.{fw.name}.log",
                                 cgroups=None)
