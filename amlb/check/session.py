@@ -8,23 +8,23 @@ each job's record and files are checked (:mod:`amlb.check.verdicts`).
 from __future__ import annotations
 
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from amlb.environments.inventory import EnvironmentInfo, describe_environment, environment_size
 from amlb.check.files import IGNORED_DIR_NAMES, attribute, changed_files, watched_roots
 from amlb.check.fswatch import WORKER, WriteWatcher
 from amlb.check.tasks import CHECK_TASKS, MEMORY_MB, write_benchmark
 from amlb.check.verdicts import Verdict, job_verdicts
 from amlb.config import Config
 from amlb.definitions import Constraint, FrameworkDef
+from amlb.environments.inventory import EnvironmentInfo, describe_environment, environment_size
 from amlb.errors import UserError
 from amlb.record import JobRecord
-
 
 #: the runner's own caches (default environments and data): never the framework's doing
 AMLB_CACHE = Path("~/.cache/amlb").expanduser()
@@ -114,6 +114,7 @@ def run_check(request: CheckRequest) -> CheckReport:
     out = root / "out"
     network = str(config["docker"]["network"])
     try:
+        print(f"preparing the {request.mode} environment of {fw.name} (built once, then reused)", file=sys.stderr)
         try:
             prepare_environment(fw, request.mode, config, setup="auto", log_path=out / "logs" / f"setup.{fw.name}.log",
                                 cgroups=None)
