@@ -35,7 +35,11 @@ SORT_METRICS = {"auc": "AUC", "logloss": "logloss", "acc": "mean_per_class_error
                 "balacc": "mean_per_class_error", "rmse": "RMSE", "mae": "MAE", "r2": "MSE"}
 #: the runner's metric -> H2O's early-stopping metric
 STOPPING_METRICS = {"auc": "AUC", "logloss": "logloss", "acc": "misclassification",
-                    "balacc": "mean_per_class_error", "rmse": "RMSE", "mae": "MAE", "r2": "r2"}
+                    "balacc": "mean_per_class_error", "rmse": "RMSE", "mae": "MAE", "r2": "MSE"}
+#: leaderboard metrics H2O accepts per task type
+VALID_SORT_METRICS = {"binary": {"AUC", "AUCPR", "logloss", "mean_per_class_error", "RMSE", "MSE"},
+                      "multiclass": {"logloss", "mean_per_class_error", "RMSE", "MSE"},
+                      "regression": {"RMSE", "MSE", "MAE", "RMSLE", "deviance"}}
 FIT_SHARE = 0.8  # framework.yaml fit_share: fit() returns by 80% of the budget ...
 MIN_RUNTIME_S = 10  # ... unless the JVM's start left H2OAutoML less than this (then fit overruns its share)
 OVERRUN_S = 5.0  # H2OAutoML ends this much after max_runtime_secs (measured: ~4 s)
@@ -79,8 +83,10 @@ def _start_cluster(config) -> None:
 
 def _stop_cluster() -> None:
     """Shut the cluster down, then make sure its JVM is gone (H2O's own shutdown may not kill it)."""
-    conn = h2o.connection()
-    server = conn.local_server if conn is not None else None
+    try:
+        server = h2o.connection().local_server
+    except Exception:  # noqa: BLE001 - not connected: the JVM may still have been started
+        server = None
     process = getattr(server, "_process", None)
     try:
         h2o.cluster().shutdown()
@@ -115,9 +121,9 @@ def fit(train, config):
     started = time.monotonic()
     classification = config.class_labels is not None
     types = _column_types(train.X)
-    _start_cluster(config)
-    cluster_start_s = time.monotonic() - started
     try:
+        _start_cluster(config)
+        cluster_start_s = time.monotonic() - started
         target = config.target
         data = train.X.copy()
         data[target] = train.y.astype(str) if classification else train.y
@@ -130,8 +136,8 @@ def fit(train, config):
                     "sort_metric": SORT_METRICS.get(config.metric, "AUTO"),
                     "stopping_metric": STOPPING_METRICS.get(config.metric, "AUTO"),
                     "project_name": f"amlb_{config.framework}_{os.getpid()}", "verbosity": "warn", **config.params}
-        if not classification and settings["sort_metric"] in ("AUC", "logloss", "mean_per_class_error"):
-            settings["sort_metric"] = settings["stopping_metric"] = "AUTO"
+        if settings["sort_metric"] not in VALID_SORT_METRICS[config.type]:
+            settings["sort_metric"] = settings["stopping_metric"] = "AUTO"  # e.g. AUC on a multiclass task
         automl = H2OAutoML(**settings)
         automl.train(x=list(train.X.columns), y=target, training_frame=frame)
         leader = automl.leader
@@ -141,13 +147,19 @@ def fit(train, config):
         _stop_cluster()
         raise
 
+    last: dict = {}  # the runner asks for labels, then probabilities, of the same test set: predict once
+
     def predict_frame(X: pd.DataFrame) -> pd.DataFrame:
+        if last.get("X") is X:
+            return last["predictions"]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            out = leader.predict(_to_h2o(X, types))
+            rows = _to_h2o(X, types)
+            out = leader.predict(rows)
             text = out.get_frame_data()
-            h2o.remove(out)
-        return pd.read_csv(io.StringIO(text), dtype={"predict": str} if classification else None)
+            h2o.remove([out, rows])
+        last.update(X=X, predictions=pd.read_csv(io.StringIO(text), dtype={"predict": str} if classification else None))
+        return last["predictions"]
 
     def predict(X: pd.DataFrame):
         return predict_frame(X)["predict"].to_numpy()
