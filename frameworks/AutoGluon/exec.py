@@ -13,7 +13,10 @@ the DyStack sub-fit in Ray. Ray puts Unix sockets under its temp dir, whose path
 (107 bytes): the adapter starts Ray itself before AutoGluon would, with a short symbolic link
 under /tmp pointing to ``ray/`` in the work dir, so Ray's files stay in the job's directory; Ray
 is shut down and the link removed when ``fit`` ends (predictions do not need Ray). Without a
-bagging preset Ray is not started. Probabilities are reordered to the runner's class order by label.
+bagging preset Ray is not started; with one core neither: the folds run in the job's process one
+after the other (Ray took 10-40 s of a 60 s budget to start on one busy core and would parallelise
+nothing) and DyStack is off (outside Ray, a DyStack sub-fit that trains nothing in its share leaves
+AutoGluon 1.6.3's predictor "already fit" and the job fails). Probabilities are reordered to the runner's class order by label.
 """
 from __future__ import annotations
 
@@ -86,7 +89,13 @@ def fit(train, config):
         label=label, problem_type=config.type, eval_metric=METRICS.get(config.metric),
         path=str(Path(config.work_dir) / "autogluon"), verbosity=int(params.pop("verbosity", 2)),
         learner_kwargs={"random_state": config.seed})
-    ray_session = _Ray(config) if _uses_bagging(params) else None
+    ray_session = None
+    if _uses_bagging(params) and config.cores > 1:
+        ray_session = _Ray(config)
+    elif _uses_bagging(params):  # one core: Ray would parallelise nothing and cost 10-40 s to start
+        params["ag_args_ensemble"] = {"fold_fitting_strategy": "sequential_local", **params.get("ag_args_ensemble", {})}
+        # DyStack outside Ray: a sub-fit that trains nothing leaves the predictor "already fit" (AutoGluon 1.6.3)
+        params.setdefault("dynamic_stacking", False)
     try:
         fit_seconds = FIT_SHARE * config.budget_seconds
         time_limit = max(1.0, started + fit_seconds - min(POST_FIT_S, 0.25 * fit_seconds) - time.monotonic())

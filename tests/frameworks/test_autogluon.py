@@ -72,15 +72,28 @@ def test_autogluon_beats_the_constant_predictor_on_each_task(autogluon_run):
     assert all(math.isfinite(v) for v in ag["result"])
 
 
-def test_a_bagging_preset_runs_in_ray_and_leaves_nothing_behind(tmp_path):
+def test_a_bagging_preset_on_one_core_fits_its_folds_without_ray(tmp_path):
     out = tmp_path / "run"
-    before = {p.name for p in Path("/tmp").glob("amlb-ray-*")}
     proc = run_cli("AutoGluon_bestquality", "example", "-t", "penguins", "-f", "0", "-o", str(out),
                    "-X", f"job.max_runtime_seconds={BUDGET_S}", *INSTALL, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-3000:]
     row = pd.read_csv(out / "results.csv").iloc[0]
+    assert row.status == "ok" and row.duration <= BUDGET_S * 1.1, (row.status, row.duration, row["info"])
+    info = job_infos(out)["penguins"]
+    assert info["ray"] is False and any("BAG" in m for m in info["models"]), info
+    assert not any((out / "jobs").rglob("ray/session_*"))
+
+
+def test_a_bagging_preset_runs_in_ray_and_leaves_nothing_behind(tmp_path):
+    out = tmp_path / "run"
+    before = {p.name for p in Path("/tmp").glob("amlb-ray-*")}
+    # two cores (one core fits the folds without Ray); Ray alone took up to 40 s to start on a busy machine
+    proc = run_cli("AutoGluon_bestquality", "example", "-t", "penguins", "-f", "0", "-o", str(out),
+                   "-X", "job.max_runtime_seconds=120", "-X", "job.cores=2", *INSTALL, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    row = pd.read_csv(out / "results.csv").iloc[0]
     assert row.status == "ok" and "leftover" not in str(row["info"]), row["info"]
     info = job_infos(out)["penguins"]
-    assert info["ray"] is True and any("BAG" in m for m in info["models"]), info
+    assert info["ray"] is True and any("BAG" in m for m in info["models"]), info  # folds fitted in Ray
     assert {p.name for p in Path("/tmp").glob("amlb-ray-*")} == before  # the short link to Ray's dir is gone
     assert any((out / "jobs").rglob("ray/session_*"))  # Ray's files stayed in the job's directory
