@@ -13,9 +13,9 @@ the DyStack sub-fit in Ray. Ray puts Unix sockets under its temp dir, whose path
 (107 bytes): the adapter starts Ray itself before AutoGluon would, with a short symbolic link
 under /tmp pointing to ``ray/`` in the work dir, so Ray's files stay in the job's directory; Ray
 is shut down and the link removed when ``fit`` ends (predictions do not need Ray). Without a
-bagging preset Ray is not started; with one core neither: the folds run in the job's process one
-after the other (Ray took 10-40 s of a 60 s budget to start on one busy core and would parallelise
-nothing) and DyStack is off (outside Ray, a DyStack sub-fit that trains nothing in its share leaves
+bagging preset Ray is not started; with one core or a budget under 10 minutes neither: the folds run
+in the job's process one after the other (Ray took 40 s to start on a busy machine, its fold workers
+then did not finish a 120 s budget; on one core it would parallelise nothing) and DyStack is off (outside Ray, a DyStack sub-fit that trains nothing in its share leaves
 AutoGluon 1.6.3's predictor "already fit" and the job fails). Probabilities are reordered to the runner's class order by label.
 """
 from __future__ import annotations
@@ -43,6 +43,9 @@ POST_FIT_S = 12.0
 #: 40% of the fit's share (AutoGluon_hq at 60 s: the refit and save took 26 s after a 36 s time_limit)
 REFIT_SHARE = 0.4
 REFIT_PRESETS = ("high", "good")
+#: below this budget, or on one core, bagged folds are fitted without Ray: on a busy 2-core machine Ray took
+#: 40 s to start and its fold workers did not finish a 120 s budget
+RAY_MIN_BUDGET_S = 600
 BAGGING_PRESETS = ("best", "high", "good", "extreme", "experimental", "interpretable")
 
 
@@ -100,9 +103,9 @@ def fit(train, config):
         path=str(Path(config.work_dir) / "autogluon"), verbosity=int(params.pop("verbosity", 2)),
         learner_kwargs={"random_state": config.seed})
     ray_session = None
-    if _uses_bagging(params) and config.cores > 1:
+    if _uses_bagging(params) and config.cores > 1 and config.budget_seconds >= RAY_MIN_BUDGET_S:
         ray_session = _Ray(config)
-    elif _uses_bagging(params):  # one core: Ray would parallelise nothing and cost 10-40 s to start
+    elif _uses_bagging(params):  # Ray would parallelise nothing (one core) or cost most of a short budget
         params["ag_args_ensemble"] = {"fold_fitting_strategy": "sequential_local", **params.get("ag_args_ensemble", {})}
         # DyStack outside Ray: a sub-fit that trains nothing leaves the predictor "already fit" (AutoGluon 1.6.3)
         params.setdefault("dynamic_stacking", False)
