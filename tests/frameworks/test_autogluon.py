@@ -27,12 +27,12 @@ BUDGET_S = 60
 INSTALL = ("-X", "environments.installer=pip")
 
 
-def job_infos(out: Path) -> dict[str, dict]:
+def job_infos(out: Path, framework: str = FRAMEWORK) -> dict[str, dict]:
     """The adapter's info per task, from each job's result.json."""
     import json  # noqa: PLC0415
 
     return {p.parts[-4]: json.loads(p.read_text()).get("info") or {}
-            for p in (out / "jobs" / FRAMEWORK).glob("*/fold0/attempt1/result.json")}
+            for p in (out / "jobs" / framework).glob("*/fold0/attempt1/result.json")}
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_a_bagging_preset_on_one_core_fits_its_folds_without_ray(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     row = pd.read_csv(out / "results.csv").iloc[0]
     assert row.status == "ok" and row.duration <= BUDGET_S * 1.1, (row.status, row.duration, row["info"])
-    info = job_infos(out)["penguins"]
+    info = job_infos(out, "AutoGluon_bestquality")["penguins"]
     assert info["ray"] is False and any("BAG" in m for m in info["models"]), info
     assert not any((out / "jobs").rglob("ray/session_*"))
 
@@ -93,7 +93,7 @@ def test_a_bagging_preset_runs_in_ray_and_leaves_nothing_behind(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     row = pd.read_csv(out / "results.csv").iloc[0]
     assert row.status == "ok" and "leftover" not in str(row["info"]), row["info"]
-    info = job_infos(out)["penguins"]
+    info = job_infos(out, "AutoGluon_bestquality")["penguins"]
     assert info["ray"] is True and any("BAG" in m for m in info["models"]), info  # folds fitted in Ray
     assert {p.name for p in Path("/tmp").glob("amlb-ray-*")} == before  # the short link to Ray's dir is gone
     assert any((out / "jobs").rglob("ray/session_*"))  # Ray's files stayed in the job's directory
