@@ -22,7 +22,7 @@ from amlb.errors import UserError
 from amlb.resources import frameworks_dir, resource_path
 
 _FRAMEWORK_KEYS = {"extends", "adapter", "version", "requirements", "python", "system_packages",
-                   "params", "description", "project", "setup_env", "fit_share", "budget_note"}
+                   "params", "description", "project", "setup_env", "fit_share", "budget_note", "host_commands"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ class FrameworkDef:
     fit_share: float = 1.0
     #: why the framework cannot keep its budget, when it cannot (shown by `amlb check` and `amlb frameworks`)
     budget_note: str = ""
+    #: commands a local environment needs on the host's PATH (e.g. java), checked before its jobs run
+    host_commands: tuple[str, ...] = ()
 
     @property
     def exec_path(self) -> Path:
@@ -153,7 +155,7 @@ def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, see
                   "system_packages": list(parent.system_packages), "params": dict(parent.params),
                   "setup_env": dict(parent.setup_env), "description": parent.description,
                   "project": parent.project, "fit_share": parent.fit_share,
-                  "budget_note": parent.budget_note}
+                  "budget_note": parent.budget_note, "host_commands": list(parent.host_commands)}
     for key, value in entry.items():
         if key == "params":
             merged["params"] = {**merged.get("params", {}), **(value or {})}
@@ -170,7 +172,8 @@ def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, see
         system_packages=tuple(merged.get("system_packages") or ()),
         setup_env={str(k): str(v) for k, v in (merged.get("setup_env") or {}).items()},
         description=str(merged.get("description", "")), project=str(merged.get("project", "")), tag=tag,
-        fit_share=_fit_share(name, merged.get("fit_share", 1.0)), budget_note=str(merged.get("budget_note") or ""))
+        fit_share=_fit_share(name, merged.get("fit_share", 1.0)), budget_note=str(merged.get("budget_note") or ""),
+        host_commands=tuple(str(c) for c in merged.get("host_commands") or ()))
 
 
 def _fit_share(name: str, value: Any) -> float:

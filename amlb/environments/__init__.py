@@ -38,6 +38,10 @@ def prepare_environment(fw: FrameworkDef, mode: str, config: Config, *, setup: s
     from amlb.environments import venv  # noqa: PLC0415
     from amlb.execution.local import LocalExecutor  # noqa: PLC0415
 
+    try:
+        venv.check_host_commands(fw)
+    except venv.EnvironmentBuildError as e:
+        raise SetupError(str(e)) from None
     if setup == "skip":
         env = venv.locate(fw, config)
         if not venv.is_complete(env):

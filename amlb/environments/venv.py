@@ -89,6 +89,15 @@ def _commands(installer: str, python: str, path: Path, requirements: Path) -> li
              "-r", str(requirements)]]
 
 
+def check_host_commands(fw: FrameworkDef) -> None:
+    """Fail with one line when a command the framework runs from its venv (``host_commands``) is not on PATH."""
+    missing = [c for c in fw.host_commands if shutil.which(c) is None]
+    if missing:
+        hint = f" (its Docker image installs {', '.join(fw.system_packages)})" if fw.system_packages else ""
+        raise EnvironmentBuildError(f"{fw.name} needs '{' '.join(missing)}' on PATH, which this machine lacks: "
+                                    f"install it{hint} or run with -m docker")
+
+
 def locate(fw: FrameworkDef, config: Config) -> VirtualEnv:
     """Where the framework's environment is (or will be), by its key."""
     python = config["environments"]["python"] or sys.executable

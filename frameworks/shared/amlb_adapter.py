@@ -76,12 +76,17 @@ class Fitted:
     ``predict`` returns labels (classification) or values (regression);
     ``predict_proba`` returns class probabilities with columns in ``config.class_labels``
     order (an array, or a DataFrame whose columns are the labels).
+    ``close``, when given, is called once when the job is done with the model (after the
+    inference timing, or after a failed prediction): it stops what must outlive ``fit`` to
+    predict (a JVM cluster, a server). The job process ends with ``os._exit``: ``atexit``
+    handlers do not run.
     """
 
     predict: Callable[[pd.DataFrame], Any]
     predict_proba: Callable[[pd.DataFrame], Any] | None = None
     models_count: int | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    close: Callable[[], None] | None = None
 
 
 def ordinal_encode(X: pd.DataFrame) -> pd.DataFrame:
@@ -218,6 +223,17 @@ def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def _close(fitted: Fitted | None, result: dict[str, Any]) -> None:
+    """Call the adapter's ``close``; a failure there is noted, the results stand."""
+    if fitted is None or fitted.close is None:
+        return
+    try:
+        fitted.close()
+    except Exception as e:  # noqa: BLE001
+        traceback.print_exc()
+        result["close_error"] = f"{type(e).__name__}: {e}"
+
+
 def run_job(job_dir: str | Path, module: ModuleType) -> int:
     """Run the job described in ``job_dir/job.json`` with the adapter ``module``; return an exit code."""
     job_dir = Path(job_dir)
@@ -234,6 +250,7 @@ def run_job(job_dir: str | Path, module: ModuleType) -> int:
         _write_json_atomic(job_dir / "result.json", result)
         return EXIT_BAD_JOB
     phases: dict[str, dict[str, float]] = result["phases"]
+    fitted: Fitted | None = None
     try:
         version = getattr(module, "version", None)
         if callable(version):
@@ -258,6 +275,7 @@ def run_job(job_dir: str | Path, module: ModuleType) -> int:
         traceback.print_exc()
         result["error"] = {"type": type(e).__name__, "message": str(e), "traceback": traceback.format_exc(),
                            "stage": "fit" if "training_duration" not in result else "predict"}
+        _close(fitted, result)
         _write_json_atomic(job_dir / "result.json", result)
         return EXIT_FRAMEWORK_ERROR
     inference = job.get("inference", {})
@@ -269,6 +287,7 @@ def run_job(job_dir: str | Path, module: ModuleType) -> int:
     except Exception as e:  # noqa: BLE001 - the predictions stand; only the timing is missing
         traceback.print_exc()
         result["inference_error"] = f"{type(e).__name__}: {e}"
+    _close(fitted, result)
     code = EXIT_OK
     _write_json_atomic(job_dir / "result.json", result)
     return code
