@@ -22,7 +22,8 @@ from amlb.errors import UserError
 from amlb.resources import frameworks_dir, resource_path
 
 _FRAMEWORK_KEYS = {"extends", "adapter", "version", "requirements", "python", "system_packages",
-                   "params", "description", "project", "setup_env", "fit_share", "budget_note", "host_commands"}
+                   "params", "description", "project", "setup_env", "fit_share", "budget_note", "host_commands",
+                   "installer"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class FrameworkDef:
     budget_note: str = ""
     #: commands a local environment needs on the host's PATH (e.g. java), checked before its jobs run
     host_commands: tuple[str, ...] = ()
+    #: pip or uv for this framework's venv, when it needs one (e.g. pip, which honours pip's own config); None: config's
+    installer: str | None = None
 
     @property
     def exec_path(self) -> Path:
@@ -155,7 +158,8 @@ def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, see
                   "system_packages": list(parent.system_packages), "params": dict(parent.params),
                   "setup_env": dict(parent.setup_env), "description": parent.description,
                   "project": parent.project, "fit_share": parent.fit_share,
-                  "budget_note": parent.budget_note, "host_commands": list(parent.host_commands)}
+                  "budget_note": parent.budget_note, "host_commands": list(parent.host_commands),
+                  "installer": parent.installer}
     for key, value in entry.items():
         if key == "params":
             merged["params"] = {**merged.get("params", {}), **(value or {})}
@@ -173,7 +177,15 @@ def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, see
         setup_env={str(k): str(v) for k, v in (merged.get("setup_env") or {}).items()},
         description=str(merged.get("description", "")), project=str(merged.get("project", "")), tag=tag,
         fit_share=_fit_share(name, merged.get("fit_share", 1.0)), budget_note=str(merged.get("budget_note") or ""),
-        host_commands=tuple(str(c) for c in merged.get("host_commands") or ()))
+        host_commands=tuple(str(c) for c in merged.get("host_commands") or ()),
+        installer=_installer_choice(name, merged.get("installer")))
+
+
+def _installer_choice(name: str, value: Any) -> str | None:
+    if value is None or value in ("pip", "uv"):
+        return value
+    raise UserError(f"framework '{name}': installer must be pip or uv, got {value!r}",
+                    "remove the key to use environments.installer, or set pip or uv")
 
 
 def _fit_share(name: str, value: Any) -> float:

@@ -53,8 +53,9 @@ def environment_key(python_version: str, requirements: tuple[str, ...]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def _installer(config: Config) -> str:
-    choice = config["environments"]["installer"]
+def _installer(config: Config, fw: FrameworkDef | None = None) -> str:
+    """The framework's own installer when its definition names one, else ``environments.installer``."""
+    choice = (fw.installer if fw is not None else None) or config["environments"]["installer"]
     has_uv = shutil.which("uv") is not None or _uv_module_available()
     if choice == "uv" and not has_uv:
         raise UserError("environments.installer is uv but uv is not installed", "pip install uv, or set it to pip")
@@ -120,7 +121,7 @@ def ensure_venv(fw: FrameworkDef, config: Config, *, force: bool = False, log_pa
         fcntl.flock(lock, fcntl.LOCK_EX)
         if is_complete(env) and not force:
             return env
-        _build(fw, env, python, _installer(config), log_path, progress)
+        _build(fw, env, python, _installer(config, fw), log_path, progress)
     return env
 
 
