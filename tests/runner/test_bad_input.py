@@ -62,3 +62,14 @@ def test_output_dir_not_writable(tmp_path):
 ])
 def test_impossible_plans(args, needle):
     _assert_user_error(run_cli(*args), needle)
+
+
+@pytest.mark.parametrize("entry,needle", [
+    ("installer: conda", "installer must be pip or uv"),
+    ("fit_share: 1.5", "fit_share must be a number in (0, 1]"),
+])
+def test_bad_framework_definition_values(tmp_path, entry, needle):
+    (tmp_path / "frameworks.yaml").write_text(f"MyForest:\n  extends: RandomForest\n  {entry}\n")
+    _assert_user_error(run_cli("MyForest", "example", "-u", str(tmp_path), "-o", str(tmp_path / "out")),
+                       "framework 'MyForest'", needle)
+    assert not (tmp_path / "out").exists()
