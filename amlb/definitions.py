@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -166,11 +167,21 @@ def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, see
     return FrameworkDef(
         name=name, adapter_dir=adapter_dir, version=str(merged.get("version", "")),
         requirements=tuple(str(r) for r in merged.get("requirements") or ()),
-        params=dict(merged.get("params") or {}), python=merged.get("python"),
+        params=dict(merged.get("params") or {}), python=_python_key(name, merged.get("python")),
         system_packages=tuple(merged.get("system_packages") or ()),
         setup_env={str(k): str(v) for k, v in (merged.get("setup_env") or {}).items()},
         description=str(merged.get("description", "")), project=str(merged.get("project", "")), tag=tag,
         fit_share=_fit_share(name, merged.get("fit_share", 1.0)), budget_note=str(merged.get("budget_note") or ""))
+
+
+def _python_key(name: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float):  # YAML reads 3.10 as the number 3.1
+        raise UserError(f"framework '{name}': python is the number {value}", f"quote it: python: '{value}'")
+    if not re.fullmatch(r"3(\.\d+){1,2}", str(value)):
+        raise UserError(f"framework '{name}': python is '{value}', not a Python version", "write it like '3.9'")
+    return str(value)
 
 
 def _fit_share(name: str, value: Any) -> float:

@@ -1,9 +1,9 @@
 """Docker mode: one image per framework, generated from its definition and built on demand.
 
-The Dockerfile starts from ``docker.base_image`` (``{python}`` is replaced by the
-framework's Python version: an official ``python:3.11-slim-bookworm`` for users with a
-registry, or a local image made by ``scripts/build_base_image.sh`` for hosts without
-one), adds the PEM files of ``docker.extra_ca_certificates`` to the image's trust store
+The Dockerfile starts from the base image of the framework's Python version: the entry
+of ``docker.base_images`` for it, else ``docker.base_image`` with ``{python}`` replaced by
+the version (an official ``python:3.11-slim-bookworm`` for users with a registry, or a
+local image made by ``scripts/build_base_image.sh`` for hosts without one), adds the PEM files of ``docker.extra_ca_certificates`` to the image's trust store
 (TLS-inspecting proxies), installs the framework's Debian packages, creates a virtual
 environment with the image's ``python3`` and pip-installs the pinned requirements into
 it, and copies the adapter folder and ``frameworks/shared/`` to ``/amlb/frameworks``.
@@ -28,6 +28,7 @@ from typing import Any
 
 from amlb.config import Config
 from amlb.definitions import FrameworkDef
+from amlb.environments.pythons import check_version, declared_python, for_version
 from amlb.errors import UserError
 from amlb.resources import frameworks_dir
 
@@ -84,18 +85,14 @@ def docker_client(timeout: int = 120) -> Any:
 
 def framework_python(fw: FrameworkDef, config: Config) -> str:
     """The Python version the framework's image needs (``3.11``, ``3.10.14``)."""
-    raw = fw.python or config["docker"]["python"]
-    source = f"the python key of framework {fw.name}" if fw.python else "docker.python"
-    if isinstance(raw, float):  # YAML reads 3.10 as the number 3.1
-        raise UserError(f"{source} is the number {raw}", f"quote it: '{raw}'")
-    version = str(raw)
-    if not re.fullmatch(r"3(\.\d+){1,2}", version):
-        raise UserError(f"{source} is '{version}', not a Python version", "write it like '3.11'")
-    return version
+    return declared_python(fw) or check_version(config["docker"]["python"], "docker.python")
 
 
 def base_image_name(fw: FrameworkDef, config: Config) -> str:
-    return str(config["docker"]["base_image"]).replace("{python}", framework_python(fw, config))
+    """``docker.base_images``' image for the framework's Python, else the ``docker.base_image`` template."""
+    python = framework_python(fw, config)
+    return for_version(config["docker"]["base_images"], python) or \
+        str(config["docker"]["base_image"]).replace("{python}", python)
 
 
 def _ca_files(config: Config) -> list[Path]:

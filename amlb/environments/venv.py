@@ -1,5 +1,7 @@
 """Local mode: one virtual environment per (Python version, pinned requirements).
 
+The interpreter is the runner's (or ``environments.python``), unless the framework
+declares another Python version (see :mod:`amlb.environments.pythons`).
 Environments live in ``environments.dir`` under the hash of what goes into them, so two
 versions of one framework never overwrite each other and an unchanged environment is
 reused. A build is serialised by a file lock (two runs may ask at once), logged, and
@@ -13,7 +15,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Callable
 
 from amlb.config import Config
 from amlb.definitions import FrameworkDef
+from amlb.environments.pythons import local_interpreter
 from amlb.errors import UserError
 
 COMPLETE = ".amlb-complete.json"
@@ -90,8 +92,12 @@ def _commands(installer: str, python: str, path: Path, requirements: Path) -> li
 
 
 def locate(fw: FrameworkDef, config: Config) -> VirtualEnv:
-    """Where the framework's environment is (or will be), by its key."""
-    python = config["environments"]["python"] or sys.executable
+    """Where the framework's environment is (or will be), by its key.
+
+    Raises :class:`~amlb.environments.pythons.PythonUnavailable` when the framework
+    declares a Python version this machine does not have.
+    """
+    python = local_interpreter(fw, config)
     key = environment_key(_python_version(python), fw.requirements)
     return VirtualEnv(key=key, path=config.path("environments.dir") / key)
 
@@ -103,7 +109,7 @@ def is_complete(env: VirtualEnv) -> bool:
 def ensure_venv(fw: FrameworkDef, config: Config, *, force: bool = False, log_path: Path,
                 progress: Callable[[str], None] | None = None) -> VirtualEnv:
     """The framework's environment, built unless an identical one exists."""
-    python = config["environments"]["python"] or sys.executable
+    python = local_interpreter(fw, config)
     env = locate(fw, config)
     root, key = env.path.parent, env.key
     root.mkdir(parents=True, exist_ok=True)

@@ -47,6 +47,17 @@ def test_base_image_is_configurable():
         base_image_name(probe_framework(config, python=3.1), config)  # YAML's reading of 3.10
 
 
+def test_a_python_version_maps_to_its_base_image():
+    config = load_config(overrides=['docker.base_images={"3.9": amlb/base:bullseye, "3.10.14": py31014}',
+                                    "docker.base_image=python:{python}-slim"])
+    assert base_image_name(probe_framework(config, python="3.9"), config) == "amlb/base:bullseye"
+    assert base_image_name(probe_framework(config, python="3.9.2"), config) == "amlb/base:bullseye"
+    assert base_image_name(probe_framework(config, python="3.10.14"), config) == "py31014"
+    assert base_image_name(probe_framework(config, python="3.10"), config) == "python:3.10-slim"
+    assert base_image_name(probe_framework(config), config) == "python:3.11-slim"  # docker.python
+    assert dockerfile_text(probe_framework(config, python="3.9"), config).splitlines()[1] == "FROM amlb/base:bullseye"
+
+
 def test_key_follows_every_input(tmp_path):
     config = load_config()
     fw = probe_framework(config)
