@@ -134,11 +134,12 @@ def dockerfile_text(fw: FrameworkDef, config: Config, *, n_ca_files: int = 0) ->
         packages = " ".join(shlex.quote(p) for p in sorted(fw.system_packages))
         lines.append("RUN apt-get update && apt-get install -y --no-install-recommends "
                      f"{packages} && rm -rf /var/lib/apt/lists/*")
-    safe_name = re.sub(r"[^A-Za-z0-9_.:-]", "_", fw.name)
+    # no framework name in this step: variants of a framework (same Python, base and requirements) share
+    # its layers up to the adapter's files, so a variant's image builds in seconds
     check = ("import sys; v = '.'.join(map(str, sys.version_info[:3])); "
              f"sys.exit(0 if (v + '.').startswith('{python}.') else 'the base image has Python ' + v + "
-             f"', framework {safe_name} needs {python}: set docker.base_image to an image with that Python, "
-             "or docker.python')")
+             f"', the framework needs {python}: map {python} to an image with that Python in docker.base_images, "
+             "or set docker.base_image or docker.python')")
     lines += [
         f'RUN python3 -c "{check}" && python3 -m venv {IMAGE_VENV}',
         f"ENV PATH={IMAGE_VENV}/bin:$PATH VIRTUAL_ENV={IMAGE_VENV}",

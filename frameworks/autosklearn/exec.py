@@ -1,18 +1,24 @@
 """auto-sklearn 0.15: AutoSklearnClassifier / AutoSklearnRegressor within the job's budget.
 
-``time_left_for_this_task`` is FIT_SHARE of the budget (auto-sklearn needs at least 30 s; a
-shorter budget is a framework_error saying so), each model evaluation may take a tenth of
-it but at least PER_RUN_MIN_S, ``memory_limit`` is the job's memory split over its workers
-(at least auto-sklearn's default 3072 MB per evaluation, as AMLB sets it), ``n_jobs`` the
+``time_left_for_this_task`` is FIT_SHARE of the budget less the time making the estimator took
+(auto-sklearn needs at least 30 s; a shorter budget is a framework_error saying so), each model evaluation may take a tenth of
+it but at least PER_RUN_MIN_S, ``memory_limit`` (auto-sklearn's limit per model
+evaluation) is the job's memory split over its workers, at least MIN_MEMORY_PER_WORKER_MB
+(AMLB's floor is auto-sklearn's default 3072 MB, which exceeds small jobs' limits: a model
+too big for the job would then take the whole job down instead of failing alone), ``n_jobs`` the
 job's cores, and its temporary folder lives in the job's work dir and is deleted after the
 fit. The task's main metric is optimised (multiclass AUC, which auto-sklearn lacks, becomes
 log loss).
 
 The ``askl2`` param selects auto-sklearn 2.0 (``AutoSklearn2Classifier``, the preset
 ``autosklearn2``). It is classification only: on a regression task the adapter falls back to
-``AutoSklearnRegressor``, as AMLB does, and says so in the result's info.
+``AutoSklearnRegressor``, as AMLB does, and says so in the result's info. It has model
+selectors only for AUC, log loss and balanced accuracy (it trains the one it needs when it is
+made, in the job's cache dir, a few seconds counted in the fit): other metrics are a
+framework_error saying so.
 """
 import os
+import time
 
 import autosklearn
 import autosklearn.metrics as metrics
@@ -23,7 +29,9 @@ from autosklearn.estimators import AutoSklearnClassifier, AutoSklearnRegressor
 FIT_SHARE = 0.8
 MIN_TASK_S = 30
 PER_RUN_MIN_S = 10
-MIN_MEMORY_PER_WORKER_MB = 3072
+MIN_MEMORY_PER_WORKER_MB = 1024
+#: the metrics auto-sklearn 2.0 has a policy selector for
+ASKL2_METRICS = ("roc_auc", "log_loss", "balanced_accuracy")
 #: the runner's metric names -> auto-sklearn's scorers
 METRICS = {"auc": metrics.roc_auc, "logloss": metrics.log_loss, "acc": metrics.accuracy,
            "balacc": metrics.balanced_accuracy, "rmse": metrics.root_mean_squared_error,
@@ -40,13 +48,27 @@ def _metric(config):
     return METRICS.get(config.metric)
 
 
+def _time_left(budget_seconds, spent_s):
+    """Seconds for auto-sklearn's search: FIT_SHARE of the budget less what was spent already."""
+    time_left = int(FIT_SHARE * budget_seconds - spent_s)
+    if time_left < MIN_TASK_S:
+        raise ValueError(f"auto-sklearn needs at least {MIN_TASK_S} s for its search, this job leaves it "
+                         f"{time_left} s ({FIT_SHARE:.0%} of {budget_seconds:.0f} s, less {spent_s:.0f} s of setup): "
+                         f"use a budget of at least {int(np.ceil((MIN_TASK_S + spent_s) / FIT_SHARE))} s")
+    return time_left
+
+
 def fit(train, config):
     params = dict(config.params)
     askl2 = bool(params.pop("askl2", False))
     classification = config.class_labels is not None
     note = None
+    metric = _metric(config)
     if askl2 and classification:
-        from autosklearn.experimental.askl2 import AutoSklearn2Classifier  # noqa: PLC0415 - trains selectors on import
+        if metric is None or metric.name not in ASKL2_METRICS:
+            raise ValueError(f"auto-sklearn 2.0 optimises only {', '.join(ASKL2_METRICS)}; this task's metric is "
+                             f"{config.metric}: run autosklearn instead")
+        from autosklearn.experimental.askl2 import AutoSklearn2Classifier  # noqa: PLC0415 - only when asked
 
         estimator = AutoSklearn2Classifier
     elif classification:
@@ -55,25 +77,27 @@ def fit(train, config):
         estimator = AutoSklearnRegressor
         if askl2:
             note = "auto-sklearn 2.0 has no regressor: AutoSklearnRegressor ran instead (as in AMLB)"
-    time_left = int(FIT_SHARE * config.budget_seconds)
-    if time_left < MIN_TASK_S:
-        raise ValueError(f"auto-sklearn needs at least {MIN_TASK_S} s for its search, this job's budget gives "
-                         f"{time_left} s ({FIT_SHARE:.0%} of {config.budget_seconds:.0f} s): "
-                         f"use a budget of at least {int(np.ceil(MIN_TASK_S / FIT_SHARE))} s")
+    started = time.monotonic()
     n_jobs = max(1, config.cores)
     memory_limit = max(MIN_MEMORY_PER_WORKER_MB, (config.memory_mb or 0) // n_jobs)
     settings = {
-        "time_left_for_this_task": time_left,
-        "per_run_time_limit": max(PER_RUN_MIN_S, time_left // 10),
+        "time_left_for_this_task": _time_left(config.budget_seconds, 0.0),
         "memory_limit": memory_limit,
         "n_jobs": n_jobs,
         "seed": config.seed,
-        "metric": _metric(config),
+        "metric": metric,
         "tmp_folder": os.path.join(config.work_dir, "autosklearn_tmp"),
         "delete_tmp_folder_after_terminate": True,
         **params,
     }
+    settings.setdefault("per_run_time_limit", max(PER_RUN_MIN_S, settings["time_left_for_this_task"] // 10))
     automl = estimator(**settings)
+    # auto-sklearn 2.0 trains its policy selector when it is made: that time comes off the search's time
+    if "time_left_for_this_task" not in params:
+        automl.time_left_for_this_task = _time_left(config.budget_seconds, time.monotonic() - started)
+    setup_s = time.monotonic() - started
+    time_left = automl.time_left_for_this_task
+    automl.per_run_time_limit = min(settings["per_run_time_limit"], time_left)
     y = train.y.astype(str).to_numpy() if classification else train.y.to_numpy()
     automl.fit(train.X, y)
 
@@ -85,8 +109,9 @@ def fit(train, config):
         return out
 
     runs = automl.automl_.runhistory_.data
-    info = {"estimator": estimator.__name__, "metric": settings["metric"].name if settings["metric"] else None,
-            "time_left_for_this_task": time_left, "per_run_time_limit": settings["per_run_time_limit"],
+    info = {"estimator": estimator.__name__, "metric": metric.name if metric else None,
+            "time_left_for_this_task": time_left, "per_run_time_limit": automl.per_run_time_limit,
+            "setup_s": round(setup_s, 1),
             "memory_limit_mb": memory_limit, "runs": len(runs)}
     if note:
         info["note"] = note
