@@ -23,7 +23,8 @@ from amlb.errors import UserError
 from amlb.resources import frameworks_dir, resource_path
 
 _FRAMEWORK_KEYS = {"extends", "adapter", "version", "requirements", "python", "system_packages",
-                   "params", "description", "project", "setup_env", "fit_share", "budget_note"}
+                   "params", "description", "project", "setup_env", "fit_share", "budget_note",
+                   "post_install"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class FrameworkDef:
     python: str | None = None  # Python version the framework needs (Docker images use it)
     system_packages: tuple[str, ...] = ()  # Debian packages its image needs
     setup_env: dict[str, str] = field(default_factory=dict)  # environment for the install
+    #: shell commands run in the environment after the install, in the adapter folder (precomputations)
+    post_install: tuple[str, ...] = ()
     description: str = ""
     project: str = ""
     tag: str | None = None
@@ -152,7 +155,8 @@ def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, see
         merged = {"adapter": str(parent.adapter_dir), "version": parent.version,
                   "requirements": list(parent.requirements), "python": parent.python,
                   "system_packages": list(parent.system_packages), "params": dict(parent.params),
-                  "setup_env": dict(parent.setup_env), "description": parent.description,
+                  "setup_env": dict(parent.setup_env), "post_install": list(parent.post_install),
+                  "description": parent.description,
                   "project": parent.project, "fit_share": parent.fit_share,
                   "budget_note": parent.budget_note}
     for key, value in entry.items():
@@ -170,6 +174,7 @@ def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, see
         params=dict(merged.get("params") or {}), python=_python_key(name, merged.get("python")),
         system_packages=tuple(merged.get("system_packages") or ()),
         setup_env={str(k): str(v) for k, v in (merged.get("setup_env") or {}).items()},
+        post_install=tuple(str(c) for c in merged.get("post_install") or ()),
         description=str(merged.get("description", "")), project=str(merged.get("project", "")), tag=tag,
         fit_share=_fit_share(name, merged.get("fit_share", 1.0)), budget_note=str(merged.get("budget_note") or ""))
 

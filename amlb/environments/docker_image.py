@@ -6,7 +6,8 @@ the version (an official ``python:3.11-slim-bookworm`` for users with a registry
 local image made by ``scripts/build_base_image.sh`` for hosts without one), adds the PEM files of ``docker.extra_ca_certificates`` to the image's trust store
 (TLS-inspecting proxies), installs the framework's Debian packages, creates a virtual
 environment with the image's ``python3`` and pip-installs the pinned requirements into
-it, and copies the adapter folder and ``frameworks/shared/`` to ``/amlb/frameworks``.
+it, copies the adapter folder and ``frameworks/shared/`` to ``/amlb/frameworks`` and runs
+the framework's ``post_install`` commands in its adapter folder.
 
 The image is tagged ``amlb/<framework>:<key>``, where the key hashes everything that
 goes into it (Dockerfile text, adapter and shared sources, requirements, CA files and
@@ -154,6 +155,7 @@ def dockerfile_text(fw: FrameworkDef, config: Config, *, n_ca_files: int = 0) ->
         # because host paths below it (the runner's caches as root) are mounted at the same paths
         (f"RUN python -m compileall -q {IMAGE_FRAMEWORKS_DIR} && python -c 'import numpy, pandas, pyarrow'"
          " && chmod 0755 /root"),
+        *(f"RUN cd {IMAGE_FRAMEWORKS_DIR}/{fw.adapter_dir.name} && {command}" for command in fw.post_install),
         f"WORKDIR {IMAGE_FRAMEWORKS_DIR}",
         f'CMD ["python", "{IMAGE_FRAMEWORKS_DIR}/shared/amlb_adapter.py"]',
     ]

@@ -50,8 +50,11 @@ def _python_version(python: str) -> str:
     return out.stdout.strip()
 
 
-def environment_key(python_version: str, requirements: tuple[str, ...]) -> str:
-    payload = json.dumps({"python": python_version, "requirements": sorted(requirements)})
+def environment_key(python_version: str, requirements: tuple[str, ...], post_install: tuple[str, ...] = ()) -> str:
+    content: dict = {"python": python_version, "requirements": sorted(requirements)}
+    if post_install:  # absent otherwise: existing environments keep their keys
+        content["post_install"] = list(post_install)
+    payload = json.dumps(content)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -98,7 +101,7 @@ def locate(fw: FrameworkDef, config: Config) -> VirtualEnv:
     declares a Python version this machine does not have.
     """
     python = local_interpreter(fw, config)
-    key = environment_key(_python_version(python), fw.requirements)
+    key = environment_key(_python_version(python), fw.requirements, fw.post_install)
     return VirtualEnv(key=key, path=config.path("environments.dir") / key)
 
 
@@ -130,12 +133,17 @@ def _build(fw: FrameworkDef, env: VirtualEnv, python: str, installer: str, log_p
     requirements.write_text("\n".join(fw.requirements) + "\n")
     environ = {**os.environ, **fw.setup_env, "UV_PYTHON_DOWNLOADS": "never", "PIP_NO_INPUT": "1"}
     start = time.monotonic()
+    # post_install commands run in the adapter folder with the environment first on PATH, as in an image
+    activated = {**environ, "VIRTUAL_ENV": str(env.path), "PATH": f"{env.path / 'bin'}{os.pathsep}{environ.get('PATH', '')}"}
+    steps = [(cmd, environ, None) for cmd in _commands(installer, python, env.path, requirements)]
+    steps += [(["sh", "-c", command], activated, fw.adapter_dir) for command in fw.post_install]
     with open(log_path, "a") as log:
         log.write(f"# building environment {env.key} for {fw.name} with {installer}\n")
-        for cmd in _commands(installer, python, env.path, requirements):
+        for cmd, cmd_env, cwd in steps:
             log.write("$ " + " ".join(cmd) + "\n")
             log.flush()
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environ)
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=cmd_env,
+                                    cwd=cwd)
             assert proc.stdout is not None
             for line in proc.stdout:
                 log.write(line)
