@@ -125,3 +125,15 @@ def test_failed_build_names_the_log_and_its_last_lines(docker_config, docker_cli
     message = str(err.value)
     assert "needs 3.9" in message and str(log) in message
     assert "needs 3.9" in log.read_text()
+
+
+def test_post_install_commands_run_in_the_adapter_folder_after_the_sources_are_copied():
+    config = load_config()
+    fw = probe_framework(config, post_install=("python prepare.py", "echo done"))
+    lines = dockerfile_text(fw, config).splitlines()
+    copied = lines.index("COPY frameworks/ /amlb/frameworks/")
+    steps = [i for i, line in enumerate(lines) if line.startswith("RUN cd /amlb/frameworks/probe && ")]
+    assert [lines[i].split(" && ", 1)[1] for i in steps] == ["python prepare.py", "echo done"]
+    assert all(i > copied for i in steps)
+    assert not any("/amlb/frameworks/probe &&" in line for line in dockerfile_text(probe_framework(config), config)
+                   .splitlines())

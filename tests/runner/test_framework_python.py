@@ -10,7 +10,7 @@ import sys
 import pandas as pd
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import cache_dir, run_cli
 
 RUNNER_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
@@ -81,3 +81,27 @@ def test_an_unquoted_framework_python_is_bad_input(tmp_path):
     assert proc.returncode == 2
     assert "python is the number 3.1: quote it" in proc.stderr
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_post_install_commands_run_in_the_environment_and_key_it(tmp_path):
+    """A variant with post_install gets its own environment, where the commands ran with its Python first on PATH."""
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "frameworks.yaml").write_text(
+        "constant_post:\n  extends: constantpredictor\n  post_install:\n"
+        "    - python -c \"import sys, os; open(os.path.join(sys.prefix, 'post-install.txt'), 'w')"
+        ".write(sys.prefix + ' ' + os.getcwd())\"\n")
+    out = tmp_path / "run"
+    proc = run_cli("constantpredictor,constant_post", "example", "-t", "iris", "-f", "0", "-u", str(user),
+                   "-o", str(out), timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = pd.read_csv(out / "results.csv").set_index("framework")
+    assert set(results["status"]) == {"ok"}
+    plain, post = results.loc["constantpredictor", "environment"], results.loc["constant_post", "environment"]
+    assert plain != post
+    envs = cache_dir() / "envs"
+    prefix, cwd = (envs / post / "post-install.txt").read_text().split(" ")
+    assert prefix == str(envs / post)  # the environment's own python ran it
+    assert cwd.endswith("frameworks/constantpredictor")  # in the adapter folder
+    assert not (envs / plain / "post-install.txt").exists()
