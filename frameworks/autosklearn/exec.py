@@ -138,7 +138,8 @@ def fit(train, config):
             "time_left_for_this_task": time_left, "per_run_time_limit": automl.per_run_time_limit,
             "setup_s": round(setup_s, 1),
             "memory_limit_mb": memory_limit, "runs": len(runs), "run_statuses": dict(statuses)}
-    if statuses.get("success", 0) <= 1:  # the first run is auto-sklearn's dummy model: maybe nothing else counts
+    finished = statuses.get("success", 0) + statuses.get("donotadvance", 0)  # donotadvance: done at a lower budget
+    if finished <= 1:  # the first run is auto-sklearn's dummy model: maybe nothing else counts
         note = ((note + "; ") if note else "") + (f"at most one model (auto-sklearn's dummy first) finished within "
                                                    f"the budget (runs: {dict(statuses)})")
     if note:
