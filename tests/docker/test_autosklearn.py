@@ -2,8 +2,9 @@
 preset on a binary, a multiclass task with categorical features and missing values, and a regression task.
 
 Opt-in (AMLB_TEST_HEAVY=autosklearn, a comma-separated list, or all): its images (810 MB, and 920 MB
-with auto-sklearn 2.0's selectors) take ~6 + ~5 min to build and the run ~10 min on 2 busy cores. It needs a Docker engine and the Python 3.9 base image
-(``scripts/build_base_image.sh amlb/base:bullseye``; ``AMLB_TEST_PY39_BASE_IMAGE`` names another).
+with auto-sklearn 2.0's selectors) take ~6 + ~5 min to build and the run ~10 min on 2 busy cores.
+It needs a Docker engine and the Python 3.9 base image (``scripts/build_base_image.sh
+amlb/base:bullseye``; ``AMLB_TEST_PY39_BASE_IMAGE`` names another).
 """
 from __future__ import annotations
 
