@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import difflib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ NULLABLE: dict[str, tuple[type, ...]] = {
     "energy.cpu_power_w": (int, float), "energy.ram_power_w_per_gb": (int, float),
     "dask.scheduler": (str,),
 }
+#: keys whose value maps a Python version (quoted text, e.g. "3.9") to text; a config adds to them
+PYTHON_VERSION_MAPS = ("docker.base_images", "environments.pythons")
 
 
 @dataclass(frozen=True)
@@ -98,12 +101,33 @@ def _check_and_merge(base: dict, update: dict, where: Located, lines: dict[str, 
             hint = f"did you mean '{prefix}{close[0]}'?" if close else "see resources/config.yaml for the keys"
             raise UserError(f"unknown config key '{dotted}' ({loc})", hint)
         default = base[key]
+        if dotted in PYTHON_VERSION_MAPS:
+            base[key] = {**default, **_checked_version_map(dotted, value, loc)}
+            continue
         if isinstance(default, dict):
             if not isinstance(value, dict):
                 raise UserError(f"config key '{dotted}' must be a mapping ({loc})", "indent its sub-keys below it")
             _check_and_merge(default, value, where, lines, dotted + ".")
             continue
         base[key] = _checked_value(dotted, default, value, loc)
+
+
+def _checked_version_map(dotted: str, value: Any, loc: Located) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise UserError(f"config key '{dotted}' must map Python versions to text ({loc})",
+                        'e.g. {"3.9": VALUE}')
+    out = {}
+    for version, text in value.items():
+        if not isinstance(version, str) or not re.fullmatch(r"3\.\d+(\.\d+)?", version):
+            raise UserError(f"config key '{dotted}' has the key {version!r}, not a quoted Python version ({loc})",
+                            'quote it like "3.9" (YAML reads 3.10 as the number 3.1)')
+        if not isinstance(text, str) or not text.strip():
+            raise UserError(f"config key '{dotted}.\"{version}\"' must be text, got {text!r} ({loc})",
+                            "correct its value")
+        out[version] = text.strip()
+    return out
 
 
 def _checked_value(dotted: str, default: Any, value: Any, loc: Located) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from amlb.resources import frameworks_dir, resource_path
 
 _FRAMEWORK_KEYS = {"extends", "adapter", "version", "requirements", "python", "system_packages",
                    "params", "description", "project", "setup_env", "fit_share", "budget_note", "host_commands",
-                   "installer"}
+                   "installer", "post_install"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class FrameworkDef:
     python: str | None = None  # Python version the framework needs (Docker images use it)
     system_packages: tuple[str, ...] = ()  # Debian packages its image needs
     setup_env: dict[str, str] = field(default_factory=dict)  # environment for the install
+    #: shell commands run in the environment after the install, in the adapter folder (precomputations)
+    post_install: tuple[str, ...] = ()
     description: str = ""
     project: str = ""
     tag: str | None = None
@@ -156,7 +159,8 @@ def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, see
         merged = {"adapter": str(parent.adapter_dir), "version": parent.version,
                   "requirements": list(parent.requirements), "python": parent.python,
                   "system_packages": list(parent.system_packages), "params": dict(parent.params),
-                  "setup_env": dict(parent.setup_env), "description": parent.description,
+                  "setup_env": dict(parent.setup_env), "post_install": list(parent.post_install),
+                  "description": parent.description,
                   "project": parent.project, "fit_share": parent.fit_share,
                   "budget_note": parent.budget_note, "host_commands": list(parent.host_commands),
                   "installer": parent.installer}
@@ -172,9 +176,10 @@ def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, see
     return FrameworkDef(
         name=name, adapter_dir=adapter_dir, version=str(merged.get("version", "")),
         requirements=tuple(str(r) for r in merged.get("requirements") or ()),
-        params=dict(merged.get("params") or {}), python=merged.get("python"),
+        params=dict(merged.get("params") or {}), python=_python_key(name, merged.get("python")),
         system_packages=tuple(merged.get("system_packages") or ()),
         setup_env={str(k): str(v) for k, v in (merged.get("setup_env") or {}).items()},
+        post_install=tuple(str(c) for c in merged.get("post_install") or ()),
         description=str(merged.get("description", "")), project=str(merged.get("project", "")), tag=tag,
         fit_share=_fit_share(name, merged.get("fit_share", 1.0)), budget_note=str(merged.get("budget_note") or ""),
         host_commands=tuple(str(c) for c in merged.get("host_commands") or ()),
@@ -186,6 +191,16 @@ def _installer_choice(name: str, value: Any) -> str | None:
         return value
     raise UserError(f"framework '{name}': installer must be pip or uv, got {value!r}",
                     "remove the key to use environments.installer, or set pip or uv")
+
+
+def _python_key(name: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float):  # YAML reads 3.10 as the number 3.1
+        raise UserError(f"framework '{name}': python is the number {value}", f"quote it: python: '{value}'")
+    if not re.fullmatch(r"3(\.\d+){1,2}", str(value)):
+        raise UserError(f"framework '{name}': python is '{value}', not a Python version", "write it like '3.9'")
+    return str(value)
 
 
 def _fit_share(name: str, value: Any) -> float:

@@ -2,28 +2,46 @@
 # Build a local base image for amlb's framework images from Debian packages, for hosts that
 # reach a Debian mirror but no container registry (air-gapped clusters).
 #
-#   scripts/build_base_image.sh [--force] [TAG]        default TAG: amlb/base:bookworm
+#   scripts/build_base_image.sh [--force] [--suite SUITE] [TAG]   default TAG: amlb/base:bookworm
+#
+# The Debian suite fixes the image's Python: bookworm 3.11, bullseye 3.9, trixie 3.13. It is
+# --suite, else AMLB_DEBIAN_SUITE, else the TAG's tag when that names a suite
+# (amlb/base:bullseye -> bullseye), else bookworm. Map a Python version to the image with
+# docker.base_images in the config (e.g. {"3.9": amlb/base:bullseye}).
 #
 # It runs debootstrap --variant=minbase (python3, python3-venv, ca-certificates, libgomp1) into a
 # temporary folder and imports the tree with `docker import`. Select the image with the config
 # key docker.base_image (e.g. `-X docker.base_image=amlb/base:bookworm`). The image's Python is
 # Debian's (3.11 on bookworm): framework images create their venv with it.
 # An existing image with that tag is kept unless --force is given.
-# Environment: AMLB_DEBIAN_SUITE (bookworm), AMLB_DEBIAN_MIRROR (http://deb.debian.org/debian).
+# Environment: AMLB_DEBIAN_SUITE, AMLB_DEBIAN_MIRROR (http://deb.debian.org/debian).
 # Needs root, debootstrap (apt-get install -y debootstrap) and a running Docker engine.
 set -euo pipefail
 
 FORCE=0
 TAG="amlb/base:bookworm"
-for arg in "$@"; do
-    case "$arg" in
+SUITE="${AMLB_DEBIAN_SUITE:-}"
+while [[ $# -gt 0 ]]; do
+    case "$1" in
         --force) FORCE=1 ;;
-        -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
-        -*) echo "build_base_image.sh: unknown option '$arg'" >&2; exit 2 ;;
-        *) TAG="$arg" ;;
+        --suite)
+            if [[ $# -lt 2 || -z "$2" ]]; then
+                echo "build_base_image.sh: --suite needs a Debian suite name (e.g. bullseye)" >&2; exit 2
+            fi
+            SUITE="$2"; shift ;;
+        --suite=*) SUITE="${1#--suite=}" ;;
+        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -*) echo "build_base_image.sh: unknown option '$1'" >&2; exit 2 ;;
+        *) TAG="$1" ;;
     esac
+    shift
 done
-SUITE="${AMLB_DEBIAN_SUITE:-bookworm}"
+if [[ -z "$SUITE" ]]; then
+    case "${TAG##*:}" in
+        buster|bullseye|bookworm|trixie|forky|sid) SUITE="${TAG##*:}" ;;
+        *) SUITE=bookworm ;;
+    esac
+fi
 MIRROR="${AMLB_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 PACKAGES="python3,python3-venv,ca-certificates,libgomp1"
 

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from amlb.config import Config
 from amlb.definitions import FrameworkDef
 from amlb.execution.api import Executor
 from amlb.execution.cgroups import CgroupManager
+
+if TYPE_CHECKING:
+    from amlb.environments.venv import VirtualEnv
 
 MODES = ("local", "docker")
 
@@ -35,11 +38,26 @@ def prepare_environment(fw: FrameworkDef, mode: str, config: Config, *, setup: s
     """Build or reuse the framework's environment. ``setup``: auto | skip | only | force."""
     if mode == "docker":
         return _docker(fw, config, setup=setup, log_path=log_path, progress=progress)
-    from amlb.environments import venv  # noqa: PLC0415
+    from amlb.environments.pythons import PythonUnavailable  # noqa: PLC0415
     from amlb.execution.local import LocalExecutor  # noqa: PLC0415
 
     try:
-        venv.check_host_commands(fw)
+        env = _local_venv(fw, config, setup=setup, log_path=log_path, progress=progress)
+    except PythonUnavailable as e:
+        raise SetupError(str(e)) from None
+
+    def make(cpus: tuple[int, ...], worker_log: Path) -> Executor:
+        return LocalExecutor(env.python, fw.exec_path, cpus, env.key, cgroups, worker_log)
+
+    return PreparedEnvironment(fw, "local", env.key, make)
+
+
+def _local_venv(fw: FrameworkDef, config: Config, *, setup: str, log_path: Path,
+                progress: Callable[[str], None] | None) -> VirtualEnv:
+    from amlb.environments import venv  # noqa: PLC0415
+
+    try:
+        venv.check_host_commands(fw)  # e.g. java: before any install, one line naming what is missing
     except venv.EnvironmentBuildError as e:
         raise SetupError(str(e)) from None
     if setup == "skip":
@@ -51,11 +69,7 @@ def prepare_environment(fw: FrameworkDef, mode: str, config: Config, *, setup: s
             env = venv.ensure_venv(fw, config, force=setup == "force", log_path=log_path, progress=progress)
         except venv.EnvironmentBuildError as e:
             raise SetupError(str(e)) from None
-
-    def make(cpus: tuple[int, ...], worker_log: Path) -> Executor:
-        return LocalExecutor(env.python, fw.exec_path, cpus, env.key, cgroups, worker_log)
-
-    return PreparedEnvironment(fw, "local", env.key, make)
+    return env
 
 
 def _docker(fw: FrameworkDef, config: Config, *, setup: str, log_path: Path,

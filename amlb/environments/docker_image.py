@@ -1,12 +1,13 @@
 """Docker mode: one image per framework, generated from its definition and built on demand.
 
-The Dockerfile starts from ``docker.base_image`` (``{python}`` is replaced by the
-framework's Python version: an official ``python:3.11-slim-bookworm`` for users with a
-registry, or a local image made by ``scripts/build_base_image.sh`` for hosts without
-one), adds the PEM files of ``docker.extra_ca_certificates`` to the image's trust store
+The Dockerfile starts from the base image of the framework's Python version: the entry
+of ``docker.base_images`` for it, else ``docker.base_image`` with ``{python}`` replaced by
+the version (an official ``python:3.11-slim-bookworm`` for users with a registry, or a
+local image made by ``scripts/build_base_image.sh`` for hosts without one), adds the PEM files of ``docker.extra_ca_certificates`` to the image's trust store
 (TLS-inspecting proxies), installs the framework's Debian packages, creates a virtual
 environment with the image's ``python3`` and pip-installs the pinned requirements into
-it, and copies the adapter folder and ``frameworks/shared/`` to ``/amlb/frameworks``.
+it, copies the adapter folder and ``frameworks/shared/`` to ``/amlb/frameworks`` and runs
+the framework's ``post_install`` commands in its adapter folder.
 
 The image is tagged ``amlb/<framework>:<key>``, where the key hashes everything that
 goes into it (Dockerfile text, adapter and shared sources, requirements, CA files and
@@ -28,6 +29,7 @@ from typing import Any
 
 from amlb.config import Config
 from amlb.definitions import FrameworkDef
+from amlb.environments.pythons import check_version, declared_python, for_version
 from amlb.errors import UserError
 from amlb.resources import frameworks_dir
 
@@ -84,18 +86,14 @@ def docker_client(timeout: int = 120) -> Any:
 
 def framework_python(fw: FrameworkDef, config: Config) -> str:
     """The Python version the framework's image needs (``3.11``, ``3.10.14``)."""
-    raw = fw.python or config["docker"]["python"]
-    source = f"the python key of framework {fw.name}" if fw.python else "docker.python"
-    if isinstance(raw, float):  # YAML reads 3.10 as the number 3.1
-        raise UserError(f"{source} is the number {raw}", f"quote it: '{raw}'")
-    version = str(raw)
-    if not re.fullmatch(r"3(\.\d+){1,2}", version):
-        raise UserError(f"{source} is '{version}', not a Python version", "write it like '3.11'")
-    return version
+    return declared_python(fw) or check_version(config["docker"]["python"], "docker.python")
 
 
 def base_image_name(fw: FrameworkDef, config: Config) -> str:
-    return str(config["docker"]["base_image"]).replace("{python}", framework_python(fw, config))
+    """``docker.base_images``' image for the framework's Python, else the ``docker.base_image`` template."""
+    python = framework_python(fw, config)
+    return for_version(config["docker"]["base_images"], python) or \
+        str(config["docker"]["base_image"]).replace("{python}", python)
 
 
 def _ca_files(config: Config) -> list[Path]:
@@ -137,11 +135,12 @@ def dockerfile_text(fw: FrameworkDef, config: Config, *, n_ca_files: int = 0) ->
         packages = " ".join(shlex.quote(p) for p in sorted(fw.system_packages))
         lines.append("RUN apt-get update && apt-get install -y --no-install-recommends "
                      f"{packages} && rm -rf /var/lib/apt/lists/*")
-    safe_name = re.sub(r"[^A-Za-z0-9_.:-]", "_", fw.name)
+    # no framework name in this step: variants of a framework (same Python, base and requirements) share
+    # its layers up to the adapter's files, so a variant's image builds in seconds
     check = ("import sys; v = '.'.join(map(str, sys.version_info[:3])); "
              f"sys.exit(0 if (v + '.').startswith('{python}.') else 'the base image has Python ' + v + "
-             f"', framework {safe_name} needs {python}: set docker.base_image to an image with that Python, "
-             "or docker.python')")
+             f"', the framework needs {python}: map {python} to an image with that Python in docker.base_images, "
+             "or set docker.base_image or docker.python')")
     lines += [
         f'RUN python3 -c "{check}" && python3 -m venv {IMAGE_VENV}',
         f"ENV PATH={IMAGE_VENV}/bin:$PATH VIRTUAL_ENV={IMAGE_VENV}",
@@ -156,6 +155,7 @@ def dockerfile_text(fw: FrameworkDef, config: Config, *, n_ca_files: int = 0) ->
         # because host paths below it (the runner's caches as root) are mounted at the same paths
         (f"RUN python -m compileall -q {IMAGE_FRAMEWORKS_DIR} && python -c 'import numpy, pandas, pyarrow'"
          " && chmod 0755 /root"),
+        *(f"RUN cd {IMAGE_FRAMEWORKS_DIR}/{fw.adapter_dir.name} && {command}" for command in fw.post_install),
         f"WORKDIR {IMAGE_FRAMEWORKS_DIR}",
         f'CMD ["python", "{IMAGE_FRAMEWORKS_DIR}/shared/amlb_adapter.py"]',
     ]

@@ -1,5 +1,7 @@
 """Local mode: one virtual environment per (Python version, pinned requirements).
 
+The interpreter is the runner's (or ``environments.python``), unless the framework
+declares another Python version (see :mod:`amlb.environments.pythons`).
 Environments live in ``environments.dir`` under the hash of what goes into them, so two
 versions of one framework never overwrite each other and an unchanged environment is
 reused. A build is serialised by a file lock (two runs may ask at once), logged, and
@@ -13,7 +15,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Callable
 
 from amlb.config import Config
 from amlb.definitions import FrameworkDef
+from amlb.environments.pythons import local_interpreter
 from amlb.errors import UserError
 
 COMPLETE = ".amlb-complete.json"
@@ -48,8 +50,11 @@ def _python_version(python: str) -> str:
     return out.stdout.strip()
 
 
-def environment_key(python_version: str, requirements: tuple[str, ...]) -> str:
-    payload = json.dumps({"python": python_version, "requirements": sorted(requirements)})
+def environment_key(python_version: str, requirements: tuple[str, ...], post_install: tuple[str, ...] = ()) -> str:
+    content: dict = {"python": python_version, "requirements": sorted(requirements)}
+    if post_install:  # absent otherwise: existing environments keep their keys
+        content["post_install"] = list(post_install)
+    payload = json.dumps(content)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -100,9 +105,13 @@ def check_host_commands(fw: FrameworkDef) -> None:
 
 
 def locate(fw: FrameworkDef, config: Config) -> VirtualEnv:
-    """Where the framework's environment is (or will be), by its key."""
-    python = config["environments"]["python"] or sys.executable
-    key = environment_key(_python_version(python), fw.requirements)
+    """Where the framework's environment is (or will be), by its key.
+
+    Raises :class:`~amlb.environments.pythons.PythonUnavailable` when the framework
+    declares a Python version this machine does not have.
+    """
+    python = local_interpreter(fw, config)
+    key = environment_key(_python_version(python), fw.requirements, fw.post_install)
     return VirtualEnv(key=key, path=config.path("environments.dir") / key)
 
 
@@ -113,7 +122,7 @@ def is_complete(env: VirtualEnv) -> bool:
 def ensure_venv(fw: FrameworkDef, config: Config, *, force: bool = False, log_path: Path,
                 progress: Callable[[str], None] | None = None) -> VirtualEnv:
     """The framework's environment, built unless an identical one exists."""
-    python = config["environments"]["python"] or sys.executable
+    python = local_interpreter(fw, config)
     env = locate(fw, config)
     root, key = env.path.parent, env.key
     root.mkdir(parents=True, exist_ok=True)
@@ -134,12 +143,17 @@ def _build(fw: FrameworkDef, env: VirtualEnv, python: str, installer: str, log_p
     requirements.write_text("\n".join(fw.requirements) + "\n")
     environ = {**os.environ, **fw.setup_env, "UV_PYTHON_DOWNLOADS": "never", "PIP_NO_INPUT": "1"}
     start = time.monotonic()
+    # post_install commands run in the adapter folder with the environment first on PATH, as in an image
+    activated = {**environ, "VIRTUAL_ENV": str(env.path), "PATH": f"{env.path / 'bin'}{os.pathsep}{environ.get('PATH', '')}"}
+    steps = [(cmd, environ, None) for cmd in _commands(installer, python, env.path, requirements)]
+    steps += [(["sh", "-c", command], activated, fw.adapter_dir) for command in fw.post_install]
     with open(log_path, "a") as log:
         log.write(f"# building environment {env.key} for {fw.name} with {installer}\n")
-        for cmd in _commands(installer, python, env.path, requirements):
+        for cmd, cmd_env, cwd in steps:
             log.write("$ " + " ".join(cmd) + "\n")
             log.flush()
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environ)
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=cmd_env,
+                                    cwd=cwd)
             assert proc.stdout is not None
             for line in proc.stdout:
                 log.write(line)

@@ -47,6 +47,17 @@ def test_base_image_is_configurable():
         base_image_name(probe_framework(config, python=3.1), config)  # YAML's reading of 3.10
 
 
+def test_a_python_version_maps_to_its_base_image():
+    config = load_config(overrides=['docker.base_images={"3.9": amlb/base:bullseye, "3.10.14": py31014}',
+                                    "docker.base_image=python:{python}-slim"])
+    assert base_image_name(probe_framework(config, python="3.9"), config) == "amlb/base:bullseye"
+    assert base_image_name(probe_framework(config, python="3.9.2"), config) == "amlb/base:bullseye"
+    assert base_image_name(probe_framework(config, python="3.10.14"), config) == "py31014"
+    assert base_image_name(probe_framework(config, python="3.10"), config) == "python:3.10-slim"
+    assert base_image_name(probe_framework(config), config) == "python:3.11-slim"  # docker.python
+    assert dockerfile_text(probe_framework(config, python="3.9"), config).splitlines()[1] == "FROM amlb/base:bullseye"
+
+
 def test_key_follows_every_input(tmp_path):
     config = load_config()
     fw = probe_framework(config)
@@ -114,3 +125,15 @@ def test_failed_build_names_the_log_and_its_last_lines(docker_config, docker_cli
     message = str(err.value)
     assert "needs 3.9" in message and str(log) in message
     assert "needs 3.9" in log.read_text()
+
+
+def test_post_install_commands_run_in_the_adapter_folder_after_the_sources_are_copied():
+    config = load_config()
+    fw = probe_framework(config, post_install=("python prepare.py", "echo done"))
+    lines = dockerfile_text(fw, config).splitlines()
+    copied = lines.index("COPY frameworks/ /amlb/frameworks/")
+    steps = [i for i, line in enumerate(lines) if line.startswith("RUN cd /amlb/frameworks/probe && ")]
+    assert [lines[i].split(" && ", 1)[1] for i in steps] == ["python prepare.py", "echo done"]
+    assert all(i > copied for i in steps)
+    assert not any("/amlb/frameworks/probe &&" in line for line in dockerfile_text(probe_framework(config), config)
+                   .splitlines())
