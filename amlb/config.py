@@ -23,6 +23,7 @@ NULLABLE: dict[str, tuple[type, ...]] = {
     "openml.server": (str,), "openml.apikey": (str,),
     "environments.python": (str,),
     "job.cores": (int,), "job.max_runtime_seconds": (int, float), "job.max_mem_size_mb": (int,),
+    "job.ready_timeout_seconds": (int, float),
     "energy.country": (str,), "energy.region": (str,), "energy.carbon_intensity_g_per_kwh": (int, float),
     "energy.cpu_power_w": (int, float), "energy.ram_power_w_per_gb": (int, float),
     "dask.scheduler": (str,),

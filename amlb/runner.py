@@ -35,8 +35,8 @@ from amlb.execution.local import WorkerStartError
 from amlb.metering_hook import EnergyHook
 from amlb.plan import Job, PlannedTask, make_jobs, select_folds
 from amlb.progress import Progress
-from amlb.record import JobRecord, Status
-from amlb.store import ResultStore, needs_run
+from amlb.record import INTERRUPTED, JobRecord, Status
+from amlb.store import ResultStore, job_key, needs_run, settle_runner_deaths
 
 
 @dataclass
@@ -121,17 +121,28 @@ class Run:
         self.context = AttemptContext(request.out_dir, request.mode, self.run_id, job_settings(request.config),
                                       this_host())
         self.records: list[JobRecord] = []
+        self.in_flight: dict[str, JobRecord] = {}  # running attempts by job key
         self.last_export = 0.0
 
     def save_running(self, record: JobRecord) -> None:
         """An attempt under way: a run interrupted now reruns the job on resume."""
         with self.lock:
             self.store.save(record)
+            self.in_flight[job_key(record.framework, record.task, record.constraint, record.fold)] = record
+
+    def mark_interrupted(self) -> None:
+        """The run is stopping (Ctrl-C): its running attempts were stopped by us, not the cause of a runner death."""
+        with self.lock:
+            for record in self.in_flight.values():
+                record.info = INTERRUPTED
+                self.store.save(record)
+            self.in_flight.clear()
 
     def finish(self, job: Job, record: JobRecord, final: bool = True) -> None:
         """Store an attempt's record; ``final`` when no retry follows it."""
         record.utc = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self.lock:
+            self.in_flight.pop(job.key, None)
             self.store.save(record)
             self.records.append(record)
             if time.monotonic() - self.last_export > 5:
@@ -209,6 +220,9 @@ def run(request: RunRequest) -> RunSummary:
     run_state: Run | None = None
     try:
         jobs = make_jobs(request.frameworks, planned, request.constraint, int(request.config["seed"]))
+        if request.resume:
+            for record in settle_runner_deaths(store):
+                progress.note(f"{record.framework} {record.task} fold {record.fold}: {record.info}")
         previous = store.latest() if request.resume else {}
         todo = [j for j in jobs if needs_run(previous.get(j.key), request.retry_failed)]
         progress.total = len(todo)
@@ -247,7 +261,8 @@ def run(request: RunRequest) -> RunSummary:
                 key = (job.framework.name, slot_index)
                 if key not in executors:
                     executors[key] = environments[job.framework.name].make_executor(
-                        cpus, out / "logs" / f"worker.{job.framework.name}.slot{slot_index}.log")
+                        cpus, out / "logs" / f"worker.{job.framework.name}.slot{slot_index}.log",
+                        run_state.context.settings.ready_timeout(job.budget_seconds))
                     try:
                         executors[key].prepare()  # start up before the first job's clock runs
                     except WorkerStartError:
@@ -275,6 +290,7 @@ def run(request: RunRequest) -> RunSummary:
         for executor in list(executors.values()):
             executor.close()  # a job still running (interrupted run) is killed; it stays "running" for --resume
         if run_state is not None:
+            run_state.mark_interrupted()
             run_state.energy.close()
         progress.close()
         if store.latest():

@@ -64,9 +64,10 @@ def score(task_type: str, truth: pd.Series, predictions: pd.DataFrame, class_lab
         if not np.isfinite(pred).all():
             raise InvalidPredictions("predictions contain NaN, infinite or non-numeric values")
         y = truth.to_numpy(dtype=float)
-        values["rmse"] = float(np.sqrt(skm.mean_squared_error(y, pred)))
-        values["mae"] = float(skm.mean_absolute_error(y, pred))
-        values["r2"] = float(skm.r2_score(y, pred))
+        with np.errstate(over="ignore", invalid="ignore"):
+            values["rmse"] = float(np.sqrt(skm.mean_squared_error(y, pred)))
+            values["mae"] = float(skm.mean_absolute_error(y, pred))
+            values["r2"] = float(skm.r2_score(y, pred))
     else:
         labels = list(class_labels or [])
         if predictions["prediction"].isna().any():
@@ -84,6 +85,9 @@ def score(task_type: str, truth: pd.Series, predictions: pd.DataFrame, class_lab
                                                labels=[labels[i] for i in order]))
         if task_type == "binary":
             values["auc"] = float(skm.roc_auc_score(y == labels[1], proba[:, 1]))
+    broken = sorted(k for k, v in values.items() if not np.isfinite(v))
+    if broken:  # e.g. regression predictions of 1e200: the squared error overflows
+        raise InvalidPredictions(f"the predictions give non-finite {', '.join(broken)} (values too large to score)")
     name = metric or DEFAULT_METRIC[task_type]
     if name not in values:
         raise InvalidPredictions(f"metric {name} is not computed for {task_type} tasks ({TYPE_METRICS[task_type]})")

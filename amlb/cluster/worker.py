@@ -126,7 +126,7 @@ class WorkerRun:
                     self.environments[fw.name] = e
             return self.environments[fw.name]
 
-    def executor(self, env: PreparedEnvironment, cpus: tuple[int, ...]) -> Executor:
+    def executor(self, env: PreparedEnvironment, cpus: tuple[int, ...], budget_seconds: float) -> Executor:
         key = (env.framework.name, cpus)
         with self.lock:  # the CPUs are this thread's claim: no other thread asks for the same key meanwhile
             if self.closed:
@@ -136,7 +136,8 @@ class WorkerRun:
             if executor is None:
                 slot = "-".join(map(str, cpus))
                 log = self.out_dir / "logs" / f"worker.{env.framework.name}.{this_host()}.{os.getpid()}.cpus{slot}.log"
-                executor = self.executors[key] = env.make_executor(cpus, log)
+                executor = self.executors[key] = env.make_executor(
+                    cpus, log, self.context.settings.ready_timeout(budget_seconds))
         if fresh:
             try:
                 executor.prepare()  # outside the lock: importing a large framework takes a while
@@ -158,7 +159,7 @@ class WorkerRun:
                                   f"{self.name} has {len(usable_cpus())} CPUs; the job needs {job.cores}")]
         with claim_cpus(job.cores) as cpus:
             try:
-                executor = self.executor(env, cpus)
+                executor = self.executor(env, cpus, job.budget_seconds)
             except RunStopped:
                 return []
             slot = "cpus" + "-".join(map(str, cpus))
