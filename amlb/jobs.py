@@ -28,6 +28,8 @@ from amlb.plan import Job
 from amlb.record import JobRecord, Status, clean_float
 from amlb.scoring import InvalidPredictions, main_metric, score
 
+#: bounds of the time a framework's worker may take to import its adapter (see JobSettings.ready_timeout)
+READY_MIN_S, READY_MAX_S = 60.0, 600.0
 #: predictions.parquet may be at most this many bytes plus this many per cell of the test set
 PREDICTIONS_BASE_BYTES = 16 << 20
 PREDICTIONS_BYTES_PER_CELL = 256
@@ -48,8 +50,11 @@ class JobSettings:
         return budget * (1 + self.time_tolerance_ratio) + self.time_grace_seconds
 
     def ready_timeout(self, budget: float) -> float:
-        """How long a framework's worker may take to import its adapter before its jobs are setup errors."""
-        return self.ready_timeout_seconds if self.ready_timeout_seconds is not None else self.timeout(budget)
+        """How long a framework's worker may take to import its adapter before its jobs are setup errors:
+        the job's own time limit, within [READY_MIN_S, READY_MAX_S] (a loaded machine imports slowly)."""
+        if self.ready_timeout_seconds is not None:
+            return self.ready_timeout_seconds
+        return min(max(self.timeout(budget), READY_MIN_S), READY_MAX_S)
 
 
 def job_dir(out_dir: Path, job: Job, attempt: int) -> Path:

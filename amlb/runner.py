@@ -33,6 +33,7 @@ from amlb.execution.api import Executor
 from amlb.execution.cgroups import open_cgroups
 from amlb.execution.local import WorkerStartError
 from amlb.metering_hook import EnergyHook
+from amlb.outdir import OutputLock, check_same_run, claim_output_dir, discard_if_unused, run_identity
 from amlb.plan import Job, PlannedTask, make_jobs, select_folds
 from amlb.progress import Progress
 from amlb.record import INTERRUPTED, JobRecord, Status
@@ -192,11 +193,30 @@ class Run:
 
 
 def run(request: RunRequest) -> RunSummary:
-    """Execute the plan; return what happened (records of this invocation)."""
+    """Execute the plan; return what happened (records of this invocation).
+
+    One runner at a time per output directory (:class:`OutputLock`); a run rejected as bad
+    input leaves no output directory it created behind.
+    """
+    out = request.out_dir
+    created = claim_output_dir(out)
+    lock = OutputLock(out)
+    try:
+        return _run_locked(request)
+    except UserError:
+        if created is not None and not ResultStore.exists(out):
+            discard_if_unused(out, created)  # still locked: no other runner starts in it meanwhile
+        raise
+    finally:
+        lock.release()
+
+
+def _run_locked(request: RunRequest) -> RunSummary:
     out = request.out_dir
     if ResultStore.exists(out) and not request.resume:
         raise UserError(f"{out} already holds results", "add --resume to continue that run, or choose another -o")
-    _check_writable(out)
+    if request.resume and not ResultStore.exists(out):
+        raise UserError(f"--resume: {out} holds no run to continue", "drop --resume to start a new run there")
     scheduler = request.config["dask"]["scheduler"]
     slots = [] if scheduler else cpu_slots(request.parallel, request.constraint.cores)
     summary = RunSummary(out_dir=out)
@@ -209,6 +229,14 @@ def run(request: RunRequest) -> RunSummary:
             progress.note(f"connecting to the Dask scheduler at {scheduler}")
             cluster = connect(scheduler, float(request.config["dask"]["connect_timeout_s"]))
         planned = open_tasks(request, progress)  # bad input stops here, before anything is written
+        identity = run_identity([f.name for f in request.frameworks], request.benchmark, request.constraint.name,
+                                request.mode, {t.spec.name: t.folds for t in planned}, int(request.config["seed"]))
+        if request.resume:
+            stored = ResultStore(out)
+            try:
+                check_same_run(stored.get_meta("run", {}), identity, out)
+            finally:
+                stored.close()
     except BaseException:
         if cluster is not None:
             cluster.close()
@@ -227,10 +255,9 @@ def run(request: RunRequest) -> RunSummary:
         todo = [j for j in jobs if needs_run(previous.get(j.key), request.retry_failed)]
         progress.total = len(todo)
         run_state = Run(request, store, progress)
-        store.set_meta("run", {"benchmark": request.benchmark, "constraint": request.constraint.name,
-                               "mode": request.mode, "frameworks": [f.name for f in request.frameworks],
-                               "app_version": __version__, "parallel": request.parallel,
-                               "dask_scheduler": scheduler})
+        if not request.resume:  # a resumed run stays the run it was
+            store.set_meta("run", {**identity, "app_version": __version__, "parallel": request.parallel,
+                                   "dask_scheduler": scheduler})
         store.set_meta("host", run_state.energy.host_record())
         if cluster is not None:
             from amlb.cluster.client import run_on_cluster  # noqa: PLC0415
@@ -316,14 +343,3 @@ def _setup(request: RunRequest, run_state: Run, progress: Progress, summary: Run
             summary.setup_errors.append(f"{fw.name}: {e}")
             progress.note(f"setup of {fw.name} failed: {e}")
     return environments
-
-
-def _check_writable(out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".amlb-write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as e:
-        raise UserError(f"cannot write to the output directory {out} ({e.strerror})",
-                        "choose a writable directory with -o") from None
