@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -27,6 +28,36 @@ NULLABLE: dict[str, tuple[type, ...]] = {
     "energy.country": (str,), "energy.region": (str,), "energy.carbon_intensity_g_per_kwh": (int, float),
     "energy.cpu_power_w": (int, float), "energy.ram_power_w_per_gb": (int, float),
     "dask.scheduler": (str,),
+}
+
+
+def _number(minimum: float, *, strict: bool = False) -> Callable[[Any], bool]:
+    def ok(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and \
+            (v > minimum if strict else v >= minimum)
+    return ok
+
+
+#: allowed ranges of numeric keys: (check, what the value must be)
+RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "seed": (_number(0), "a whole number >= 0"),
+    "parallel": (_number(1), "at least 1"),
+    "job.cores": (_number(1), "at least 1"),
+    "job.max_runtime_seconds": (_number(0, strict=True), "a finite number of seconds > 0"),
+    "job.max_mem_size_mb": (_number(1), "at least 1 (MB)"),
+    "job.time_tolerance_ratio": (_number(0), "a finite number >= 0"),
+    "job.time_grace_seconds": (_number(0), "a finite number of seconds >= 0"),
+    "job.attempts": (_number(1), "at least 1"),
+    "job.inference_batch_sizes": (lambda v: all(isinstance(x, int) and _number(1)(x) for x in v),
+                                  "a list of whole numbers >= 1"),
+    "job.inference_repeats": (_number(1), "at least 1"),
+    "job.inference_max_seconds": (_number(0), "a finite number of seconds >= 0"),
+    "job.ready_timeout_seconds": (_number(0, strict=True), "a finite number of seconds > 0"),
+    "energy.carbon_intensity_g_per_kwh": (_number(0), "a finite number >= 0"),
+    "energy.pue": (_number(1), "a finite number >= 1"),
+    "energy.cpu_power_w": (_number(0, strict=True), "a finite number > 0"),
+    "energy.ram_power_w_per_gb": (_number(0), "a finite number >= 0"),
+    "dask.connect_timeout_s": (_number(0, strict=True), "a finite number of seconds > 0"),
 }
 
 
@@ -108,6 +139,14 @@ def _check_and_merge(base: dict, update: dict, where: Located, lines: dict[str, 
 
 
 def _checked_value(dotted: str, default: Any, value: Any, loc: Located) -> Any:
+    value = _typed_value(dotted, default, value, loc)
+    check = RANGES.get(dotted)
+    if value is not None and check is not None and not check[0](value):
+        raise UserError(f"config key '{dotted}' must be {check[1]}, got {value!r} ({loc})", "correct its value")
+    return value
+
+
+def _typed_value(dotted: str, default: Any, value: Any, loc: Located) -> Any:
     if value is None:
         return None
     allowed = NULLABLE.get(dotted) or (type(default),)
@@ -156,6 +195,8 @@ def load_config(user_dir: str | Path | None = None, config_file: str | Path | No
     config = Config(copy.deepcopy(defaults))
     sources: list[Path] = []
     if user_dir is not None:
+        if not Path(user_dir).expanduser().is_dir():
+            raise UserError(f"the user directory {user_dir} does not exist", "check the -u path")
         user_file = Path(user_dir).expanduser() / "config.yaml"
         if user_file.exists():
             sources.append(user_file)

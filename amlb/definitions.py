@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from amlb.config import Config, load_yaml
 from amlb.datasets.api import TaskSpec
@@ -194,12 +195,42 @@ def load_constraint(name: str, config: Config) -> Constraint:
         hint = f"did you mean {' or '.join(close)}?" if close else f"known constraints: {', '.join(presets)}"
         raise UserError(f"unknown constraint '{name}'", hint)
     p = presets[name]
+    if not isinstance(p, dict):
+        raise UserError(f"constraint '{name}' must be a mapping of folds, max_runtime_seconds, cores, max_mem_size_mb",
+                        "see resources/constraints.yaml")
+    check_limits(p, f"constraint '{name}'")
     job = config["job"]
+
+    def pick(key: str, default: Any) -> Any:  # -X job.KEY wins; 0 is a value, not "unset"
+        return job[key] if job[key] is not None else p.get(key, default)
+
     return Constraint(
-        name=name, folds=p.get("folds"),
-        max_runtime_seconds=float(job["max_runtime_seconds"] or p.get("max_runtime_seconds", 3600)),
-        cores=int(job["cores"] or p.get("cores", 1)),
-        max_mem_size_mb=job["max_mem_size_mb"] or p.get("max_mem_size_mb"))
+        name=name, folds=p.get("folds"), max_runtime_seconds=float(pick("max_runtime_seconds", 3600)),
+        cores=int(pick("cores", 1)), max_mem_size_mb=pick("max_mem_size_mb", None))
+
+
+#: resource keys of constraints and tasks: (check, what the value must be)
+_LIMITS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "folds": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
+    "max_runtime_seconds": (lambda v: _real(v) and v > 0, "a finite number of seconds > 0"),
+    "cores": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
+    "max_mem_size_mb": (lambda v: _whole(v) and v >= 1, "a whole number of MB >= 1"),
+}
+
+
+def _real(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _whole(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_limits(values: dict, where: str) -> None:
+    """Resource values of a constraint or task must be in range (null means unset)."""
+    for key, (ok, what) in _LIMITS.items():
+        if values.get(key) is not None and not ok(values[key]):
+            raise UserError(f"{key} of {where} must be {what}, got {values[key]!r}", "correct its value")
 
 
 _TASK_KEYS = {"name", "openml_task_id", "openml_dataset_id", "dataset", "builtin", "folds", "metric",
@@ -247,6 +278,7 @@ def load_benchmark(name: str, config: Config) -> list[TaskSpec]:
         if len(sources) != 1:
             raise UserError(f"task '{entry['name']}' ({where}) needs exactly one of openml_task_id, "
                             "openml_dataset_id, dataset, builtin", f"it has {sources or 'none'}")
+        check_limits(entry, f"task '{entry['name']}' ({where})")
         extra = {k: entry[k] for k in ("max_runtime_seconds", "cores", "max_mem_size_mb", "target", "type",
                                        "fold_seed") if k in entry}
         specs.append(TaskSpec(

@@ -60,10 +60,12 @@ def execute(args: argparse.Namespace) -> int:
     if args.resume and not args.outdir:
         raise UserError("--resume needs the run's output directory", "add -o DIR (the directory of the run to continue)")
     frameworks = [resolve_framework(name.strip(), config) for name in args.framework.split(",") if name.strip()]
+    if not frameworks:
+        raise UserError(f"no framework named in '{args.framework}'", "e.g. python runbenchmark.py RandomForest example")
     if len({f.name for f in frameworks}) != len(frameworks):
         raise UserError("a framework is named twice", "name each framework once")
     constraint = load_constraint(args.constraint, config)
-    parallel = args.parallel or int(config["parallel"])
+    parallel = args.parallel if args.parallel is not None else int(config["parallel"])
     if parallel < 1:
         raise UserError(f"--parallel must be at least 1, got {parallel}", "e.g. --parallel 2")
     from amlb.runner import RunRequest, default_out_dir, run  # noqa: PLC0415
