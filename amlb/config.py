@@ -84,6 +84,7 @@ def load_yaml(path: Path) -> tuple[Any, dict[str, int]]:
         raise UserError(f"cannot read {path}: {e.strerror}", "check the path") from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        _check_expansion(node, path)  # before anything walks or builds the expanded document
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
@@ -93,6 +94,53 @@ def load_yaml(path: Path) -> tuple[Any, dict[str, int]]:
     lines: dict[str, int] = {}
     _collect_lines(node, "", lines)
     return data, lines
+
+
+#: a YAML document may expand (through aliases) to at most this many nodes, and at most
+#: EXPANSION_RATIO times the nodes it spells out: alias bombs are refused before they are built
+EXPANSION_MAX_NODES = 100_000
+EXPANSION_RATIO = 50
+
+
+def _check_expansion(root: Any, path: Path) -> None:
+    """Refuse a composed document whose aliases expand out of proportion (or refer to themselves)."""
+    if root is None:
+        return
+    expanded: dict[int, int] = {}  # node id -> its size once every alias is expanded
+    distinct: set[int] = set()
+    on_path: set[int] = set()
+    limit = EXPANSION_MAX_NODES
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:  # iterative post-order walk: deep documents do not hit the recursion limit
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_path.discard(key)
+            kids = _children(node)
+            expanded[key] = 1 + sum(expanded[id(k)] for k in kids)
+            if expanded[key] > limit:
+                break
+            continue
+        if key in expanded:
+            continue
+        if key in on_path:
+            raise UserError(f"{path} has a YAML alias that refers to itself", "remove the recursive alias")
+        distinct.add(key)
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((k, False) for k in _children(node) if id(k) not in expanded)
+    total = expanded.get(id(root), limit + 1)
+    if total > limit or total > EXPANSION_RATIO * max(len(distinct), 100):
+        raise UserError(f"{path} expands through YAML aliases to over {min(total, limit):,} values from "
+                        f"{len(distinct):,} written ones", "write the document without nested aliases")
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _collect_lines(node: Any, prefix: str, out: dict[str, int]) -> None:
