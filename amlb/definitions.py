@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -138,8 +139,34 @@ def _adapter_dir(adapter: str, dirs: list[Path]) -> Path:
     return frameworks_dir() / adapter
 
 
+_SAFE_FRAMEWORK = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def folder_name(name: str) -> str:
+    """The folder a task's jobs use in a run's output (characters other than letters, digits, -_. become _)."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def _check_task_names(specs: list[TaskSpec], where: str) -> None:
+    """Task names must be unique, also as folders (case and punctuation aside), and safe as folder names."""
+    seen: dict[str, str] = {}
+    for spec in specs:
+        folder = folder_name(spec.name)
+        if folder.strip(".") == "":
+            raise UserError(f"task name '{spec.name}' ({where}) cannot be used as a folder name",
+                            "use letters, digits, - _ or .")
+        other = seen.get(folder.lower())
+        if other is not None:
+            same = "is defined twice" if other == spec.name else f"and '{other}' share the folder '{folder}'"
+            raise UserError(f"task '{spec.name}' {same} in {where}", "give every task a distinct name")
+        seen[folder.lower()] = spec.name
+
+
 def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, seen: set[str],
              dirs: list[Path]) -> FrameworkDef:
+    if not _SAFE_FRAMEWORK.fullmatch(name):
+        raise UserError(f"framework name '{name}' cannot be used as a folder name",
+                        "rename it with letters, digits, - _ or . (starting with a letter or digit)")
     if name in seen:
         raise UserError(f"framework '{name}' extends itself through {sorted(seen)}", "break the extends cycle")
     entry = entries[name]
@@ -256,6 +283,7 @@ def load_benchmark(name: str, config: Config) -> list[TaskSpec]:
     if path is None:
         specs = resolve_benchmark(name, datasets_config(config))
         if specs is not None:
+            _check_task_names(specs, name)
             return specs
         known = sorted(p.stem for p in resource_path("benchmarks").glob("*.yaml"))
         close = difflib.get_close_matches(name, known, n=2, cutoff=0.5)
@@ -286,6 +314,7 @@ def load_benchmark(name: str, config: Config) -> list[TaskSpec]:
             openml_dataset_id=entry.get("openml_dataset_id"), dataset=entry.get("dataset"),
             builtin=entry.get("builtin"), folds=entry.get("folds"), metric=entry.get("metric"),
             description=str(entry.get("description", "")), source_file=str(path), extra=extra))
+    _check_task_names(specs, str(path))
     return specs
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from amlb.adapter_result import AdapterError, AdapterResult, MalformedResult, parse_result
 from amlb.datasets.api import FoldFiles, TaskData
+from amlb.definitions import folder_name
 from amlb.execution.api import Launch, Outcome
 from amlb.execution.local import thread_caps
 from amlb.execution.processes import signal_name
@@ -58,8 +59,7 @@ class JobSettings:
 
 
 def job_dir(out_dir: Path, job: Job, attempt: int) -> Path:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in job.task.name)
-    return out_dir / "jobs" / job.framework.name / safe / f"fold{job.fold}" / f"attempt{attempt}"
+    return out_dir / "jobs" / job.framework.name / folder_name(job.task.name) / f"fold{job.fold}" / f"attempt{attempt}"
 
 
 def prepare(job: Job, task: TaskData, files: FoldFiles, directory: Path, cpus: tuple[int, ...],

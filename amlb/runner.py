@@ -89,6 +89,11 @@ def open_tasks(request: RunRequest, progress: Progress) -> list[PlannedTask]:
     specs = load_benchmark(request.benchmark, request.config)
     if request.tasks:
         by_name = {s.name.lower(): s for s in specs}
+        given: dict[str, str] = {}
+        for t in request.tasks:
+            if t.lower() in given:
+                raise UserError(f"task '{t}' is given twice with -t (as '{given[t.lower()]}')", "name each task once")
+            given[t.lower()] = t
         missing = [t for t in request.tasks if t.lower() not in by_name]
         if missing:
             raise UserError(f"task '{missing[0]}' is not in benchmark {request.benchmark}",
