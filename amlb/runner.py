@@ -108,6 +108,11 @@ def open_tasks(request: RunRequest, progress: Progress) -> list[PlannedTask]:
             task.data = open_task(spec, dcfg)
         except DataError as e:
             task.error = e
+        except UserError:
+            raise
+        except Exception as e:  # noqa: BLE001 - data that breaks the preparation fails its task, not the run
+            task.error = DataError(f"{spec.name}: the data could not be prepared ({type(e).__name__}: "
+                                   f"{str(e).strip()[:200]})", "check the dataset")
         n_folds = task.data.n_folds if task.data else None
         task.folds = select_folds(spec, n_folds, request.constraint, request.folds)
         planned.append(task)

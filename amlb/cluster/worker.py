@@ -110,6 +110,10 @@ class WorkerRun:
                     self.tasks[spec.name] = open_task(spec, datasets_config(self.run.config))
                 except DataError as e:
                     self.tasks[spec.name] = e
+                except Exception as e:  # noqa: BLE001 - data that breaks the preparation fails its task only
+                    self.tasks[spec.name] = DataError(f"{spec.name}: the data could not be prepared "
+                                                      f"({type(e).__name__}: {str(e).strip()[:200]})",
+                                                      "check the dataset")
             return self.tasks[spec.name]
 
     def environment(self, fw: FrameworkDef) -> PreparedEnvironment | SetupError:

@@ -13,7 +13,9 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from amlb.datasets import cache, folds, metafeatures
 from amlb.datasets.api import DatasetsConfig, TaskSpec
@@ -63,7 +65,33 @@ def read_table(path: Path, declared_format: str | None = None) -> pd.DataFrame:
         raise
     except Exception as e:  # noqa: BLE001 - any parser failure means the same to the user
         raise DataError(f"{path}: unreadable {kind} file ({type(e).__name__}: {str(e).strip()[:160]})", "check the file") from None
+    _check_columns(frame, path)
     return categorize_features(frame)
+
+
+def _check_names(names: list[str], path: Path) -> None:
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise DataError(f"{path}: column {twice[0]!r} appears more than once", "give every column a distinct name")
+
+
+def _check_columns(frame: pd.DataFrame, path: Path) -> None:
+    """Columns the runner can use: unique names, flat values (no lists, structs, maps)."""
+    _check_names([str(c) for c in frame.columns], path)
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == object:
+            sample = column.dropna().head(1000)
+            nested = next((v for v in sample if isinstance(v, (list, tuple, dict, set, np.ndarray))), None)
+            if nested is not None:
+                raise DataError(f"{path}: column {str(name)!r} holds nested values ({type(nested).__name__})",
+                                "flatten it into plain columns, or drop it")
+        elif isinstance(column.dtype, pd.ArrowDtype) and not (
+                pa.types.is_primitive(column.dtype.pyarrow_dtype) or pa.types.is_string(column.dtype.pyarrow_dtype)
+                or pa.types.is_large_string(column.dtype.pyarrow_dtype)
+                or pa.types.is_dictionary(column.dtype.pyarrow_dtype)):
+            raise DataError(f"{path}: column {str(name)!r} has the nested type {column.dtype.pyarrow_dtype}",
+                            "flatten it into plain columns, or drop it")
 
 
 def _read_csv(path: Path, sep: str) -> pd.DataFrame:
@@ -77,6 +105,7 @@ def _read_csv(path: Path, sep: str) -> pd.DataFrame:
         convert_options=pacsv.ConvertOptions(strings_can_be_null=True, auto_dict_encode=True,
                                              auto_dict_max_cardinality=1 << 16),
     )
+    _check_names(table.column_names, path)
     frame = table.to_pandas()
     for name in frame.columns:
         column = frame[name]
