@@ -14,6 +14,9 @@ from sklearn import metrics as skm
 from amlb.record import DEFAULT_METRIC, LOWER_IS_BETTER, TYPE_METRICS
 
 PROBA_TOLERANCE = 1e-2
+#: probability columns are named PROBA_PREFIX + class label (as amlb_adapter writes them), so a class
+#: label can never collide with the "prediction" column
+PROBA_PREFIX = "proba_"
 
 
 class InvalidPredictions(ValueError):
@@ -33,13 +36,14 @@ def main_metric(task_type: str, override: str | None = None) -> str:
 
 
 def _probabilities(predictions: pd.DataFrame, labels: list[str], predicted: np.ndarray) -> np.ndarray:
-    cols = [c for c in labels if c in predictions.columns]
+    wanted = [PROBA_PREFIX + c for c in labels]
+    cols = [c for c in wanted if c in predictions.columns]
     if not cols:  # no probabilities: one-hot of the predicted labels
         return (predicted[:, None] == np.asarray(labels)[None, :]).astype(float)
     if len(cols) != len(labels):
-        missing = sorted(set(labels) - set(cols))
+        missing = sorted(label for label, c in zip(labels, wanted) if c not in predictions.columns)
         raise InvalidPredictions(f"probability columns missing for classes {missing}")
-    proba = predictions[labels].to_numpy(dtype=float)
+    proba = predictions[wanted].to_numpy(dtype=float)
     if not np.isfinite(proba).all():
         raise InvalidPredictions("probabilities contain NaN or infinite values")
     if (proba < -1e-9).any():
@@ -54,6 +58,8 @@ def _probabilities(predictions: pd.DataFrame, labels: list[str], predicted: np.n
 def score(task_type: str, truth: pd.Series, predictions: pd.DataFrame, class_labels: list[str] | None,
           metric: str | None = None) -> Score:
     """Check predictions against the truth and compute every metric of the task type."""
+    if predictions.columns.duplicated().any():
+        raise InvalidPredictions("duplicate column names in the predictions")
     if "prediction" not in predictions.columns:
         raise InvalidPredictions("no 'prediction' column")
     if len(predictions) != len(truth):

@@ -29,7 +29,7 @@ def write_predictions(model: Fitted, path: Path) -> None:
     X = pd.read_parquet(job["test"])
     frame = pd.DataFrame({"prediction": np.asarray(model.predict(X)).astype(str)})
     labels = job["config"]["class_labels"]
-    frame[labels] = model.predict_proba(X)
+    frame[["proba_" + label for label in labels]] = model.predict_proba(X)
     frame.to_parquet(path, index=False)
 
 
