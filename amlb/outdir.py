@@ -11,8 +11,10 @@
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +76,26 @@ def discard_if_unused(out: Path, created: Path) -> None:
                 folder = folder.parent
     except OSError:
         pass
+
+
+class DiskFull(UserError):
+    """The output directory's filesystem is full: the run stops; --resume continues it later."""
+
+    exit_code = 1
+
+    def __init__(self, out: Path):
+        mount = out
+        while not os.path.ismount(mount) and mount != mount.parent:
+            mount = mount.parent
+        super().__init__(f"the filesystem mounted at {mount} is full (while writing the run in {out})",
+                         f"free some space there, then continue with --resume -o {out}")
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """An error that means the disk (or quota) is full: OSError ENOSPC/EDQUOT or SQLite's own report."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(error, sqlite3.OperationalError) and "full" in str(error).lower()
 
 
 def run_identity(frameworks: list[str], benchmark: str, constraint: str, mode: str, tasks: dict[str, list[int]],

@@ -10,7 +10,6 @@ import os
 import queue
 import re
 import threading
-import time
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -33,7 +32,15 @@ from amlb.execution.api import Executor
 from amlb.execution.cgroups import open_cgroups
 from amlb.execution.local import WorkerStartError
 from amlb.metering_hook import EnergyHook
-from amlb.outdir import OutputLock, check_same_run, claim_output_dir, discard_if_unused, run_identity
+from amlb.outdir import (
+    DiskFull,
+    OutputLock,
+    check_same_run,
+    claim_output_dir,
+    discard_if_unused,
+    is_disk_full,
+    run_identity,
+)
 from amlb.plan import Job, PlannedTask, make_jobs, select_folds
 from amlb.progress import Progress
 from amlb.record import INTERRUPTED, JobRecord, Status
@@ -133,7 +140,6 @@ class Run:
                                       this_host())
         self.records: list[JobRecord] = []
         self.in_flight: dict[str, JobRecord] = {}  # running attempts by job key
-        self.last_export = 0.0
 
     def save_running(self, record: JobRecord) -> None:
         """An attempt under way: a run interrupted now reruns the job on resume."""
@@ -156,9 +162,8 @@ class Run:
             self.in_flight.pop(job.key, None)
             self.store.save(record)
             self.records.append(record)
-            if time.monotonic() - self.last_export > 5:
+            if final:  # results.csv follows the store job by job
                 self.store.export_csv(self.request.out_dir / "results.csv")
-                self.last_export = time.monotonic()
         if final:
             self.progress.job_finished(job, record)
         else:
@@ -212,7 +217,12 @@ def run(request: RunRequest) -> RunSummary:
     created = claim_output_dir(out)
     lock = OutputLock(out)
     try:
-        return _run_locked(request)
+        try:
+            return _run_locked(request)
+        except Exception as e:
+            if is_disk_full(e):
+                raise DiskFull(out) from None
+            raise
     except UserError:
         if created is not None and not ResultStore.exists(out):
             discard_if_unused(out, created)  # still locked: no other runner starts in it meanwhile
@@ -288,6 +298,8 @@ def _run_locked(request: RunRequest) -> RunSummary:
             else:
                 queue_.put(job)
 
+        disk_full: list[Exception] = []
+
         def worker(slot_index: int) -> None:
             cpus = slots[slot_index]
             while not stopping.is_set():
@@ -307,6 +319,10 @@ def _run_locked(request: RunRequest) -> RunSummary:
                 try:
                     run_state.execute(job, tasks[job.task.name].data, executors[key], cpus, f"slot{slot_index}")
                 except Exception as e:  # noqa: BLE001 - a runner bug must cost one job, not the run
+                    if is_disk_full(e):  # no job can be recorded: stop the run (resume continues it)
+                        disk_full.append(e)
+                        stopping.set()
+                        return
                     (out / "logs").mkdir(exist_ok=True)
                     with open(out / "logs" / "runner-errors.log", "a") as log:
                         log.write(f"{job.key}\n{traceback.format_exc()}\n")
@@ -319,6 +335,8 @@ def _run_locked(request: RunRequest) -> RunSummary:
         for t in threads:
             while t.is_alive():
                 t.join(timeout=0.5)
+        if disk_full:
+            raise disk_full[0]
         summary.records = run_state.records
     finally:
         stopping.set()
@@ -327,13 +345,21 @@ def _run_locked(request: RunRequest) -> RunSummary:
         for executor in list(executors.values()):
             executor.close()  # a job still running (interrupted run) is killed; it stays "running" for --resume
         if run_state is not None:
-            run_state.mark_interrupted()
+            _unless_disk_full(run_state.mark_interrupted)
             run_state.energy.close()
         progress.close()
-        if store.latest():
-            store.export_csv(out / "results.csv")
+        _unless_disk_full(lambda: store.latest() and store.export_csv(out / "results.csv"))
         store.close()
     return summary
+
+
+def _unless_disk_full(action) -> None:
+    """Run a closing write; a full disk (already being reported) does not stop the cleanup."""
+    try:
+        action()
+    except Exception as e:
+        if not is_disk_full(e):
+            raise
 
 
 def _setup(request: RunRequest, run_state: Run, progress: Progress, summary: RunSummary,

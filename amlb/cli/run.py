@@ -75,8 +75,37 @@ def execute(args: argparse.Namespace) -> int:
                          config=config, out_dir=out_dir.resolve(), folds=args.folds, tasks=args.tasks,
                          resume=args.resume, retry_failed=args.retry_failed, setup=args.setup, parallel=parallel)
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    summary = run(request)
+    try:
+        summary = run(request)
+    except KeyboardInterrupt:
+        _report_interrupt(request.out_dir)
+        return 130
     return _report(summary, args)
+
+
+def _report_interrupt(out: Path) -> None:
+    """Ctrl-C: how far the run got and the exact command that continues it."""
+    import shlex  # noqa: PLC0415
+
+    from amlb.store import ResultStore  # noqa: PLC0415
+
+    done = 0
+    if ResultStore.exists(out):
+        store = ResultStore(out)
+        try:
+            done = sum(1 for r in store.latest().values() if r.status.value != "running")
+        finally:
+            store.close()
+    argv = list(sys.argv[1:])
+    if "-o" not in argv and "--outdir" not in argv:
+        argv += ["-o", str(out)]
+    if "--resume" not in argv:
+        argv.append("--resume")
+    program = sys.argv[0]
+    prefix = "python runbenchmark.py" if program.endswith("runbenchmark.py") else \
+        "python -m amlb" if program.endswith("__main__.py") else "amlb"
+    print(f"amlb: interrupted: {done} job(s) done in {out}; continue with: {prefix} {shlex.join(argv)}",
+          file=sys.stderr)
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
