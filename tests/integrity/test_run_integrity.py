@@ -27,6 +27,7 @@ def attempts(out) -> list[tuple[str, int, str]]:
         return con.execute("SELECT job_key, attempt, status FROM attempts ORDER BY job_key, attempt").fetchall()
 
 
+@pytest.mark.slow
 def test_two_runners_started_at_once_on_one_output_dir_never_both_run(tmp_path):
     for i in range(20):
         out = tmp_path / f"out{i}"
