@@ -14,7 +14,7 @@ import difflib
 import hashlib
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -282,7 +282,12 @@ def load_benchmark(name: str, config: Config) -> list[TaskSpec]:
     path = _benchmark_file(name, config)
     if path is None:
         specs = resolve_benchmark(name, datasets_config(config))
-        if specs is not None:
+        if specs is not None:  # names come from OpenML: colliding ones get their task id, not an error
+            seen: set[str] = set()
+            for i, spec in enumerate(specs):
+                if folder_name(spec.name).lower() in seen or folder_name(spec.name).strip(".") == "":
+                    specs[i] = replace(spec, name=f"{spec.name}_t{spec.openml_task_id}")
+                seen.add(folder_name(specs[i].name).lower())
             _check_task_names(specs, name)
             return specs
         known = sorted(p.stem for p in resource_path("benchmarks").glob("*.yaml"))
