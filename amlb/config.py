@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -24,12 +25,43 @@ NULLABLE: dict[str, tuple[type, ...]] = {
     "openml.server": (str,), "openml.apikey": (str,),
     "environments.python": (str,),
     "job.cores": (int,), "job.max_runtime_seconds": (int, float), "job.max_mem_size_mb": (int,),
+    "job.ready_timeout_seconds": (int, float),
     "energy.country": (str,), "energy.region": (str,), "energy.carbon_intensity_g_per_kwh": (int, float),
     "energy.cpu_power_w": (int, float), "energy.ram_power_w_per_gb": (int, float),
     "dask.scheduler": (str,),
 }
 #: keys whose value maps a Python version (quoted text, e.g. "3.9") to text; a config adds to them
 PYTHON_VERSION_MAPS = ("docker.base_images", "environments.pythons")
+
+
+def _number(minimum: float, *, strict: bool = False) -> Callable[[Any], bool]:
+    def ok(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and \
+            (v > minimum if strict else v >= minimum)
+    return ok
+
+
+#: allowed ranges of numeric keys: (check, what the value must be)
+RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "seed": (_number(0), "a whole number >= 0"),
+    "parallel": (_number(1), "at least 1"),
+    "job.cores": (_number(1), "at least 1"),
+    "job.max_runtime_seconds": (_number(0, strict=True), "a finite number of seconds > 0"),
+    "job.max_mem_size_mb": (_number(1), "at least 1 (MB)"),
+    "job.time_tolerance_ratio": (_number(0), "a finite number >= 0"),
+    "job.time_grace_seconds": (_number(0), "a finite number of seconds >= 0"),
+    "job.attempts": (_number(1), "at least 1"),
+    "job.inference_batch_sizes": (lambda v: all(isinstance(x, int) and _number(1)(x) for x in v),
+                                  "a list of whole numbers >= 1"),
+    "job.inference_repeats": (_number(1), "at least 1"),
+    "job.inference_max_seconds": (_number(0), "a finite number of seconds >= 0"),
+    "job.ready_timeout_seconds": (_number(0, strict=True), "a finite number of seconds > 0"),
+    "energy.carbon_intensity_g_per_kwh": (_number(0), "a finite number >= 0"),
+    "energy.pue": (_number(1), "a finite number >= 1"),
+    "energy.cpu_power_w": (_number(0, strict=True), "a finite number > 0"),
+    "energy.ram_power_w_per_gb": (_number(0), "a finite number >= 0"),
+    "dask.connect_timeout_s": (_number(0, strict=True), "a finite number of seconds > 0"),
+}
 
 
 @dataclass(frozen=True)
@@ -55,6 +87,7 @@ def load_yaml(path: Path) -> tuple[Any, dict[str, int]]:
         raise UserError(f"cannot read {path}: {e.strerror}", "check the path") from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        _check_expansion(node, path)  # before anything walks or builds the expanded document
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
@@ -64,6 +97,53 @@ def load_yaml(path: Path) -> tuple[Any, dict[str, int]]:
     lines: dict[str, int] = {}
     _collect_lines(node, "", lines)
     return data, lines
+
+
+#: a YAML document may expand (through aliases) to at most this many nodes, and at most
+#: EXPANSION_RATIO times the nodes it spells out: alias bombs are refused before they are built
+EXPANSION_MAX_NODES = 100_000
+EXPANSION_RATIO = 50
+
+
+def _check_expansion(root: Any, path: Path) -> None:
+    """Refuse a composed document whose aliases expand out of proportion (or refer to themselves)."""
+    if root is None:
+        return
+    expanded: dict[int, int] = {}  # node id -> its size once every alias is expanded
+    distinct: set[int] = set()
+    on_path: set[int] = set()
+    limit = EXPANSION_MAX_NODES
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:  # iterative post-order walk: deep documents do not hit the recursion limit
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_path.discard(key)
+            kids = _children(node)
+            expanded[key] = 1 + sum(expanded[id(k)] for k in kids)
+            if expanded[key] > limit:
+                break
+            continue
+        if key in expanded:
+            continue
+        if key in on_path:
+            raise UserError(f"{path} has a YAML alias that refers to itself", "remove the recursive alias")
+        distinct.add(key)
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((k, False) for k in _children(node) if id(k) not in expanded)
+    total = expanded.get(id(root), limit + 1)
+    if total > limit or total > EXPANSION_RATIO * max(len(distinct), 100):
+        raise UserError(f"{path} expands through YAML aliases to over {min(total, limit):,} values from "
+                        f"{len(distinct):,} written ones", "write the document without nested aliases")
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _collect_lines(node: Any, prefix: str, out: dict[str, int]) -> None:
@@ -131,6 +211,14 @@ def _checked_version_map(dotted: str, value: Any, loc: Located) -> dict[str, str
 
 
 def _checked_value(dotted: str, default: Any, value: Any, loc: Located) -> Any:
+    value = _typed_value(dotted, default, value, loc)
+    check = RANGES.get(dotted)
+    if value is not None and check is not None and not check[0](value):
+        raise UserError(f"config key '{dotted}' must be {check[1]}, got {value!r} ({loc})", "correct its value")
+    return value
+
+
+def _typed_value(dotted: str, default: Any, value: Any, loc: Located) -> Any:
     if value is None:
         return None
     allowed = NULLABLE.get(dotted) or (type(default),)
@@ -179,6 +267,8 @@ def load_config(user_dir: str | Path | None = None, config_file: str | Path | No
     config = Config(copy.deepcopy(defaults))
     sources: list[Path] = []
     if user_dir is not None:
+        if not Path(user_dir).expanduser().is_dir():
+            raise UserError(f"the user directory {user_dir} does not exist", "check the -u path")
         user_file = Path(user_dir).expanduser() / "config.yaml"
         if user_file.exists():
             sources.append(user_file)

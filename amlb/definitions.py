@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from amlb.config import Config, load_yaml
 from amlb.datasets.api import TaskSpec
@@ -145,8 +146,34 @@ def _adapter_dir(adapter: str, dirs: list[Path]) -> Path:
     return frameworks_dir() / adapter
 
 
+_SAFE_FRAMEWORK = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+def folder_name(name: str) -> str:
+    """The folder a task's jobs use in a run's output (characters other than letters, digits, -_. become _)."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def _check_task_names(specs: list[TaskSpec], where: str) -> None:
+    """Task names must be unique, also as folders (case and punctuation aside), and safe as folder names."""
+    seen: dict[str, str] = {}
+    for spec in specs:
+        folder = folder_name(spec.name)
+        if folder.strip(".") == "":
+            raise UserError(f"task name '{spec.name}' ({where}) cannot be used as a folder name",
+                            "use letters, digits, - _ or .")
+        other = seen.get(folder.lower())
+        if other is not None:
+            same = "is defined twice" if other == spec.name else f"and '{other}' share the folder '{folder}'"
+            raise UserError(f"task '{spec.name}' {same} in {where}", "give every task a distinct name")
+        seen[folder.lower()] = spec.name
+
+
 def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, seen: set[str],
              dirs: list[Path]) -> FrameworkDef:
+    if not _SAFE_FRAMEWORK.fullmatch(name):
+        raise UserError(f"framework name '{name}' cannot be used as a folder name",
+                        "rename it with letters, digits, - _ or . (starting with a letter or digit)")
     if name in seen:
         raise UserError(f"framework '{name}' extends itself through {sorted(seen)}", "break the extends cycle")
     entry = entries[name]
@@ -224,12 +251,42 @@ def load_constraint(name: str, config: Config) -> Constraint:
         hint = f"did you mean {' or '.join(close)}?" if close else f"known constraints: {', '.join(presets)}"
         raise UserError(f"unknown constraint '{name}'", hint)
     p = presets[name]
+    if not isinstance(p, dict):
+        raise UserError(f"constraint '{name}' must be a mapping of folds, max_runtime_seconds, cores, max_mem_size_mb",
+                        "see resources/constraints.yaml")
+    check_limits(p, f"constraint '{name}'")
     job = config["job"]
+
+    def pick(key: str, default: Any) -> Any:  # -X job.KEY wins; 0 is a value, not "unset"
+        return job[key] if job[key] is not None else p.get(key, default)
+
     return Constraint(
-        name=name, folds=p.get("folds"),
-        max_runtime_seconds=float(job["max_runtime_seconds"] or p.get("max_runtime_seconds", 3600)),
-        cores=int(job["cores"] or p.get("cores", 1)),
-        max_mem_size_mb=job["max_mem_size_mb"] or p.get("max_mem_size_mb"))
+        name=name, folds=p.get("folds"), max_runtime_seconds=float(pick("max_runtime_seconds", 3600)),
+        cores=int(pick("cores", 1)), max_mem_size_mb=pick("max_mem_size_mb", None))
+
+
+#: resource keys of constraints and tasks: (check, what the value must be)
+_LIMITS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "folds": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
+    "max_runtime_seconds": (lambda v: _real(v) and v > 0, "a finite number of seconds > 0"),
+    "cores": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
+    "max_mem_size_mb": (lambda v: _whole(v) and v >= 1, "a whole number of MB >= 1"),
+}
+
+
+def _real(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _whole(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_limits(values: dict, where: str) -> None:
+    """Resource values of a constraint or task must be in range (null means unset)."""
+    for key, (ok, what) in _LIMITS.items():
+        if values.get(key) is not None and not ok(values[key]):
+            raise UserError(f"{key} of {where} must be {what}, got {values[key]!r}", "correct its value")
 
 
 _TASK_KEYS = {"name", "openml_task_id", "openml_dataset_id", "dataset", "builtin", "folds", "metric",
@@ -254,7 +311,13 @@ def load_benchmark(name: str, config: Config) -> list[TaskSpec]:
     path = _benchmark_file(name, config)
     if path is None:
         specs = resolve_benchmark(name, datasets_config(config))
-        if specs is not None:
+        if specs is not None:  # names come from OpenML: colliding ones get their task id, not an error
+            seen: set[str] = set()
+            for i, spec in enumerate(specs):
+                if folder_name(spec.name).lower() in seen or folder_name(spec.name).strip(".") == "":
+                    specs[i] = replace(spec, name=f"{spec.name}_t{spec.openml_task_id}")
+                seen.add(folder_name(specs[i].name).lower())
+            _check_task_names(specs, name)
             return specs
         known = sorted(p.stem for p in resource_path("benchmarks").glob("*.yaml"))
         close = difflib.get_close_matches(name, known, n=2, cutoff=0.5)
@@ -277,6 +340,7 @@ def load_benchmark(name: str, config: Config) -> list[TaskSpec]:
         if len(sources) != 1:
             raise UserError(f"task '{entry['name']}' ({where}) needs exactly one of openml_task_id, "
                             "openml_dataset_id, dataset, builtin", f"it has {sources or 'none'}")
+        check_limits(entry, f"task '{entry['name']}' ({where})")
         extra = {k: entry[k] for k in ("max_runtime_seconds", "cores", "max_mem_size_mb", "target", "type",
                                        "fold_seed") if k in entry}
         specs.append(TaskSpec(
@@ -284,6 +348,7 @@ def load_benchmark(name: str, config: Config) -> list[TaskSpec]:
             openml_dataset_id=entry.get("openml_dataset_id"), dataset=entry.get("dataset"),
             builtin=entry.get("builtin"), folds=entry.get("folds"), metric=entry.get("metric"),
             description=str(entry.get("description", "")), source_file=str(path), extra=extra))
+    _check_task_names(specs, str(path))
     return specs
 
 

@@ -8,23 +8,31 @@ executor (local, Docker).
 """
 from __future__ import annotations
 
+import errno
+import io
 import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
+from amlb.adapter_result import AdapterError, AdapterResult, MalformedResult, parse_result
 from amlb.datasets.api import FoldFiles, TaskData
+from amlb.definitions import folder_name
 from amlb.execution.api import Launch, Outcome
 from amlb.execution.local import thread_caps
 from amlb.execution.processes import signal_name
+from amlb.jobfiles import LOG_TAIL_LINES, RESULT_MAX_BYTES, JobFileError, file_size, read_job_file, read_log_tail
 from amlb.plan import Job
 from amlb.record import JobRecord, Status, clean_float
 from amlb.scoring import InvalidPredictions, main_metric, score
 
-LOG_TAIL_LINES = 20
+#: bounds of the time a framework's worker may take to import its adapter (see JobSettings.ready_timeout)
+READY_MIN_S, READY_MAX_S = 60.0, 600.0
+#: predictions.parquet may be at most this many bytes plus this many per cell of the test set
+PREDICTIONS_BASE_BYTES = 16 << 20
+PREDICTIONS_BYTES_PER_CELL = 256
 
 
 @dataclass(frozen=True)
@@ -36,14 +44,21 @@ class JobSettings:
     inference_batch_sizes: tuple[int, ...]
     inference_repeats: int
     inference_max_seconds: float
+    ready_timeout_seconds: float | None = None  # None: a job's own wall-clock limit
 
     def timeout(self, budget: float) -> float:
         return budget * (1 + self.time_tolerance_ratio) + self.time_grace_seconds
 
+    def ready_timeout(self, budget: float) -> float:
+        """How long a framework's worker may take to import its adapter before its jobs are setup errors:
+        the job's own time limit, within [READY_MIN_S, READY_MAX_S] (a loaded machine imports slowly)."""
+        if self.ready_timeout_seconds is not None:
+            return self.ready_timeout_seconds
+        return min(max(self.timeout(budget), READY_MIN_S), READY_MAX_S)
+
 
 def job_dir(out_dir: Path, job: Job, attempt: int) -> Path:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in job.task.name)
-    return out_dir / "jobs" / job.framework.name / safe / f"fold{job.fold}" / f"attempt{attempt}"
+    return out_dir / "jobs" / job.framework.name / folder_name(job.task.name) / f"fold{job.fold}" / f"attempt{attempt}"
 
 
 def prepare(job: Job, task: TaskData, files: FoldFiles, directory: Path, cpus: tuple[int, ...],
@@ -74,23 +89,38 @@ def prepare(job: Job, task: TaskData, files: FoldFiles, directory: Path, cpus: t
 
 
 def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.rstrip().splitlines()[-lines:])
+    """The end of a job-written log, bounded (the full log stays on disk)."""
+    return read_log_tail(path, lines)
 
 
-def _read_result(directory: Path) -> dict[str, Any] | None:
+def _read_result(directory: Path) -> AdapterResult | MalformedResult | None:
+    """result.json, checked; None when the job wrote none, the reason when it is unusable."""
     try:
-        return json.loads((directory / "result.json").read_text())
-    except (OSError, ValueError):
-        return None
+        raw = read_job_file(directory, "result.json", RESULT_MAX_BYTES)
+    except JobFileError as e:
+        if e.errno == errno.ENOENT:
+            return None
+        return MalformedResult(str(e))
+    try:
+        return parse_result(raw)
+    except MalformedResult as e:
+        return e
+
+
+def _read_predictions(directory: Path, rows: int, classes: int) -> pd.DataFrame:
+    """predictions.parquet, read only as a regular file of a size that fits the test set."""
+    cap = PREDICTIONS_BASE_BYTES + PREDICTIONS_BYTES_PER_CELL * rows * (classes + 1)
+    raw = read_job_file(directory, "predictions.parquet", cap)
+    return pd.read_parquet(io.BytesIO(raw))
 
 
 def conclude(record: JobRecord, job: Job, task: TaskData, files: FoldFiles, launch: Launch,
              outcome: Outcome) -> JobRecord:
-    """Fill ``record`` from the executor's outcome and the adapter's files."""
+    """Fill ``record`` from the executor's outcome and the adapter's files.
+
+    Whatever the job wrote is checked before use; a job's own bad output is its failure
+    (framework_error, invalid_predictions), never the runner's.
+    """
     record.environment = outcome.environment
     record.wall_seconds = clean_float(outcome.wall_s)
     record.cpu_user_s, record.cpu_sys_s = clean_float(outcome.cpu_user_s), clean_float(outcome.cpu_sys_s)
@@ -99,29 +129,31 @@ def conclude(record: JobRecord, job: Job, task: TaskData, files: FoldFiles, laun
     record.leftover_processes = outcome.leftover_processes
     record.log_path = str(launch.log_path)
     record.log_tail = log_tail(launch.log_path)
-    result = _read_result(launch.job_dir) or {}
-    record.training_duration = clean_float(result.get("training_duration"))
-    record.predict_duration = clean_float(result.get("predict_duration"))
-    record.models_count = result.get("models_count")
-    if result.get("framework_version"):
-        record.version = str(result["framework_version"])
-    record.infer_seconds_per_row = {int(k): v for k, v in (result.get("infer_seconds_per_row") or {}).items()}
-    record.phases = {k: v for k, v in (result.get("phases") or {}).items() if isinstance(v, dict)}
+    read = _read_result(launch.job_dir)
+    result = read if isinstance(read, AdapterResult) else AdapterResult()
+    record.training_duration = result.training_duration
+    record.predict_duration = result.predict_duration
+    record.models_count = result.models_count
+    if result.framework_version:
+        record.version = result.framework_version
+    record.infer_seconds_per_row = dict(result.infer_seconds_per_row)
+    record.phases = dict(result.phases)
     if record.training_duration is not None:
         record.overrun_seconds = record.training_duration - job.budget_seconds
     elif outcome.timed_out and outcome.wall_s is not None:  # a lower bound: fit never returned
         record.overrun_seconds = outcome.wall_s - job.budget_seconds
-    error = result.get("error")
-    status, error_type, info = _status(outcome, error, launch)
+    status, error_type, info = _status(outcome, result.error, launch)
+    if isinstance(read, MalformedResult) and status in (Status.OK, Status.INVALID_PREDICTIONS):
+        status, error_type, info = Status.FRAMEWORK_ERROR, "MalformedResult", f"unusable result.json: {read}"
     if status is Status.OK:
+        truth = pd.read_parquet(files.test_target).iloc[:, 0]  # the runner's own file: its errors are ours
         try:
-            truth = pd.read_parquet(files.test_target).iloc[:, 0]
-            predictions = pd.read_parquet(launch.job_dir / "predictions.parquet")
+            predictions = _read_predictions(launch.job_dir, len(truth), len(task.class_labels or []))
             scored = score(task.type, truth, predictions, task.class_labels, job.task.metric)
             record.metric, record.result, record.metrics = scored.metric, scored.result, scored.metrics
         except InvalidPredictions as e:
             status, error_type, info = Status.INVALID_PREDICTIONS, "InvalidPredictions", str(e)
-        except (OSError, ValueError) as e:
+        except Exception as e:  # noqa: BLE001 - the job's file could not be read or scored: its fault
             status, error_type, info = Status.INVALID_PREDICTIONS, type(e).__name__, f"unreadable predictions: {e}"
     if status is not Status.OK:
         record.metric = main_metric(task.type, job.task.metric)
@@ -130,11 +162,11 @@ def conclude(record: JobRecord, job: Job, task: TaskData, files: FoldFiles, laun
         info = adapter_info["note"]
     if outcome.leftover_processes and not info:
         info = f"{outcome.leftover_processes} leftover process(es) killed after the job"
-    record.status, record.error_type, record.info = status, error_type, info.replace("\n", " ")[:2000]
+    record.status, record.error_type, record.info = status, error_type[:200], info.replace("\n", " ")[:2000]
     return record
 
 
-def _status(outcome: Outcome, error: dict | None, launch: Launch) -> tuple[Status, str, str]:
+def _status(outcome: Outcome, error: AdapterError | None, launch: Launch) -> tuple[Status, str, str]:
     if outcome.infrastructure_error:
         return Status.INFRASTRUCTURE_ERROR, "InfrastructureError", outcome.infrastructure_error
     if outcome.memory_exceeded:
@@ -143,10 +175,10 @@ def _status(outcome: Outcome, error: dict | None, launch: Launch) -> tuple[Statu
     if outcome.timed_out:
         return Status.TIMEOUT, "Timeout", f"the job ran past its time limit of {launch.timeout_s:.1f} s and was killed"
     if error:
-        if error.get("type") == "MemoryError":
-            return Status.MEMORY_LIMIT, "MemoryError", error.get("message", "")
-        kind = Status.DATA_ERROR if error.get("stage") == "load" else Status.FRAMEWORK_ERROR
-        return kind, str(error.get("type", "")), f"{error.get('type')}: {error.get('message', '')}"
+        if error.type == "MemoryError":
+            return Status.MEMORY_LIMIT, "MemoryError", error.message
+        kind = Status.DATA_ERROR if error.stage == "load" else Status.FRAMEWORK_ERROR
+        return kind, error.type, f"{error.type}: {error.message}"
     code = outcome.exit_code
     if code is None:
         return Status.INFRASTRUCTURE_ERROR, "NotStarted", "the job did not start"
@@ -155,6 +187,10 @@ def _status(outcome: Outcome, error: dict | None, launch: Launch) -> tuple[Statu
         return Status.CRASH, name, f"the job process was killed by {name}"
     if code != 0:
         return Status.CRASH, f"exit {code}", f"the job process exited with code {code} without reporting an error"
-    if not (launch.job_dir / "predictions.parquet").is_file():
-        return Status.INVALID_PREDICTIONS, "NoPredictions", "the job exited without writing predictions"
+    try:
+        file_size(launch.job_dir, "predictions.parquet")
+    except JobFileError as e:
+        if e.errno == errno.ENOENT:
+            return Status.INVALID_PREDICTIONS, "NoPredictions", "the job exited without writing predictions"
+        return Status.INVALID_PREDICTIONS, "UnreadablePredictions", f"unusable predictions: {e}"
     return Status.OK, "", ""

@@ -17,6 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+#: ``info`` of a ``running`` record whose runner stopped it (Ctrl-C, SIGTERM); any other ``running``
+#: record found on resume was left by a runner that died under it
+INTERRUPTED = "interrupted: the run was stopped while this job ran"
+
+
 class Status(str, enum.Enum):
     """Final status of a job attempt. ``RUNNING`` is only ever seen in the store."""
 

@@ -10,7 +10,6 @@ import os
 import queue
 import re
 import threading
-import time
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -33,10 +32,19 @@ from amlb.execution.api import Executor
 from amlb.execution.cgroups import open_cgroups
 from amlb.execution.local import WorkerStartError
 from amlb.metering_hook import EnergyHook
+from amlb.outdir import (
+    DiskFull,
+    OutputLock,
+    check_same_run,
+    claim_output_dir,
+    discard_if_unused,
+    is_disk_full,
+    run_identity,
+)
 from amlb.plan import Job, PlannedTask, make_jobs, select_folds
 from amlb.progress import Progress
-from amlb.record import JobRecord, Status
-from amlb.store import ResultStore, needs_run
+from amlb.record import INTERRUPTED, JobRecord, Status
+from amlb.store import ResultStore, job_key, needs_run, settle_runner_deaths
 
 
 @dataclass
@@ -88,6 +96,11 @@ def open_tasks(request: RunRequest, progress: Progress) -> list[PlannedTask]:
     specs = load_benchmark(request.benchmark, request.config)
     if request.tasks:
         by_name = {s.name.lower(): s for s in specs}
+        given: dict[str, str] = {}
+        for t in request.tasks:
+            if t.lower() in given:
+                raise UserError(f"task '{t}' is given twice with -t (as '{given[t.lower()]}')", "name each task once")
+            given[t.lower()] = t
         missing = [t for t in request.tasks if t.lower() not in by_name]
         if missing:
             raise UserError(f"task '{missing[0]}' is not in benchmark {request.benchmark}",
@@ -102,6 +115,11 @@ def open_tasks(request: RunRequest, progress: Progress) -> list[PlannedTask]:
             task.data = open_task(spec, dcfg)
         except DataError as e:
             task.error = e
+        except UserError:
+            raise
+        except Exception as e:  # noqa: BLE001 - data that breaks the preparation fails its task, not the run
+            task.error = DataError(f"{spec.name}: the data could not be prepared ({type(e).__name__}: "
+                                   f"{str(e).strip()[:200]})", "check the dataset")
         n_folds = task.data.n_folds if task.data else None
         task.folds = select_folds(spec, n_folds, request.constraint, request.folds)
         planned.append(task)
@@ -121,22 +139,31 @@ class Run:
         self.context = AttemptContext(request.out_dir, request.mode, self.run_id, job_settings(request.config),
                                       this_host())
         self.records: list[JobRecord] = []
-        self.last_export = 0.0
+        self.in_flight: dict[str, JobRecord] = {}  # running attempts by job key
 
     def save_running(self, record: JobRecord) -> None:
         """An attempt under way: a run interrupted now reruns the job on resume."""
         with self.lock:
             self.store.save(record)
+            self.in_flight[job_key(record.framework, record.task, record.constraint, record.fold)] = record
+
+    def mark_interrupted(self) -> None:
+        """The run is stopping (Ctrl-C): its running attempts were stopped by us, not the cause of a runner death."""
+        with self.lock:
+            for record in self.in_flight.values():
+                record.info = INTERRUPTED
+                self.store.save(record)
+            self.in_flight.clear()
 
     def finish(self, job: Job, record: JobRecord, final: bool = True) -> None:
         """Store an attempt's record; ``final`` when no retry follows it."""
         record.utc = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self.lock:
+            self.in_flight.pop(job.key, None)
             self.store.save(record)
             self.records.append(record)
-            if time.monotonic() - self.last_export > 5:
+            if final:  # results.csv follows the store job by job
                 self.store.export_csv(self.request.out_dir / "results.csv")
-                self.last_export = time.monotonic()
         if final:
             self.progress.job_finished(job, record)
         else:
@@ -181,11 +208,35 @@ class Run:
 
 
 def run(request: RunRequest) -> RunSummary:
-    """Execute the plan; return what happened (records of this invocation)."""
+    """Execute the plan; return what happened (records of this invocation).
+
+    One runner at a time per output directory (:class:`OutputLock`); a run rejected as bad
+    input leaves no output directory it created behind.
+    """
+    out = request.out_dir
+    created = claim_output_dir(out)
+    lock = OutputLock(out)
+    try:
+        try:
+            return _run_locked(request)
+        except Exception as e:
+            if is_disk_full(e):
+                raise DiskFull(out) from None
+            raise
+    except UserError:
+        if created is not None and not ResultStore.exists(out):
+            discard_if_unused(out, created)  # still locked: no other runner starts in it meanwhile
+        raise
+    finally:
+        lock.release()
+
+
+def _run_locked(request: RunRequest) -> RunSummary:
     out = request.out_dir
     if ResultStore.exists(out) and not request.resume:
         raise UserError(f"{out} already holds results", "add --resume to continue that run, or choose another -o")
-    _check_writable(out)
+    if request.resume and not ResultStore.exists(out):
+        raise UserError(f"--resume: {out} holds no run to continue", "drop --resume to start a new run there")
     scheduler = request.config["dask"]["scheduler"]
     slots = [] if scheduler else cpu_slots(request.parallel, request.constraint.cores)
     summary = RunSummary(out_dir=out)
@@ -198,6 +249,14 @@ def run(request: RunRequest) -> RunSummary:
             progress.note(f"connecting to the Dask scheduler at {scheduler}")
             cluster = connect(scheduler, float(request.config["dask"]["connect_timeout_s"]))
         planned = open_tasks(request, progress)  # bad input stops here, before anything is written
+        identity = run_identity([f.name for f in request.frameworks], request.benchmark, request.constraint.name,
+                                request.mode, {t.spec.name: t.folds for t in planned}, int(request.config["seed"]))
+        if request.resume:
+            stored = ResultStore(out)
+            try:
+                check_same_run(stored.get_meta("run", {}), identity, out)
+            finally:
+                stored.close()
     except BaseException:
         if cluster is not None:
             cluster.close()
@@ -209,14 +268,16 @@ def run(request: RunRequest) -> RunSummary:
     run_state: Run | None = None
     try:
         jobs = make_jobs(request.frameworks, planned, request.constraint, int(request.config["seed"]))
+        if request.resume:
+            for record in settle_runner_deaths(store):
+                progress.note(f"{record.framework} {record.task} fold {record.fold}: {record.info}")
         previous = store.latest() if request.resume else {}
         todo = [j for j in jobs if needs_run(previous.get(j.key), request.retry_failed)]
         progress.total = len(todo)
         run_state = Run(request, store, progress)
-        store.set_meta("run", {"benchmark": request.benchmark, "constraint": request.constraint.name,
-                               "mode": request.mode, "frameworks": [f.name for f in request.frameworks],
-                               "app_version": __version__, "parallel": request.parallel,
-                               "dask_scheduler": scheduler})
+        if not request.resume:  # a resumed run stays the run it was
+            store.set_meta("run", {**identity, "app_version": __version__, "parallel": request.parallel,
+                                   "dask_scheduler": scheduler})
         store.set_meta("host", run_state.energy.host_record())
         if cluster is not None:
             from amlb.cluster.client import run_on_cluster  # noqa: PLC0415
@@ -237,6 +298,8 @@ def run(request: RunRequest) -> RunSummary:
             else:
                 queue_.put(job)
 
+        disk_full: list[Exception] = []
+
         def worker(slot_index: int) -> None:
             cpus = slots[slot_index]
             while not stopping.is_set():
@@ -247,7 +310,8 @@ def run(request: RunRequest) -> RunSummary:
                 key = (job.framework.name, slot_index)
                 if key not in executors:
                     executors[key] = environments[job.framework.name].make_executor(
-                        cpus, out / "logs" / f"worker.{job.framework.name}.slot{slot_index}.log")
+                        cpus, out / "logs" / f"worker.{job.framework.name}.slot{slot_index}.log",
+                        run_state.context.settings.ready_timeout(job.budget_seconds))
                     try:
                         executors[key].prepare()  # start up before the first job's clock runs
                     except WorkerStartError:
@@ -255,6 +319,10 @@ def run(request: RunRequest) -> RunSummary:
                 try:
                     run_state.execute(job, tasks[job.task.name].data, executors[key], cpus, f"slot{slot_index}")
                 except Exception as e:  # noqa: BLE001 - a runner bug must cost one job, not the run
+                    if is_disk_full(e):  # no job can be recorded: stop the run (resume continues it)
+                        disk_full.append(e)
+                        stopping.set()
+                        return
                     (out / "logs").mkdir(exist_ok=True)
                     with open(out / "logs" / "runner-errors.log", "a") as log:
                         log.write(f"{job.key}\n{traceback.format_exc()}\n")
@@ -267,6 +335,8 @@ def run(request: RunRequest) -> RunSummary:
         for t in threads:
             while t.is_alive():
                 t.join(timeout=0.5)
+        if disk_full:
+            raise disk_full[0]
         summary.records = run_state.records
     finally:
         stopping.set()
@@ -275,12 +345,21 @@ def run(request: RunRequest) -> RunSummary:
         for executor in list(executors.values()):
             executor.close()  # a job still running (interrupted run) is killed; it stays "running" for --resume
         if run_state is not None:
+            _unless_disk_full(run_state.mark_interrupted)
             run_state.energy.close()
         progress.close()
-        if store.latest():
-            store.export_csv(out / "results.csv")
+        _unless_disk_full(lambda: store.latest() and store.export_csv(out / "results.csv"))
         store.close()
     return summary
+
+
+def _unless_disk_full(action) -> None:
+    """Run a closing write; a full disk (already being reported) does not stop the cleanup."""
+    try:
+        action()
+    except Exception as e:
+        if not is_disk_full(e):
+            raise
 
 
 def _setup(request: RunRequest, run_state: Run, progress: Progress, summary: RunSummary,
@@ -300,14 +379,3 @@ def _setup(request: RunRequest, run_state: Run, progress: Progress, summary: Run
             summary.setup_errors.append(f"{fw.name}: {e}")
             progress.note(f"setup of {fw.name} failed: {e}")
     return environments
-
-
-def _check_writable(out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".amlb-write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as e:
-        raise UserError(f"cannot write to the output directory {out} ({e.strerror})",
-                        "choose a writable directory with -o") from None

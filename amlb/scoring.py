@@ -14,6 +14,9 @@ from sklearn import metrics as skm
 from amlb.record import DEFAULT_METRIC, LOWER_IS_BETTER, TYPE_METRICS
 
 PROBA_TOLERANCE = 1e-2
+#: probability columns are named PROBA_PREFIX + class label (as amlb_adapter writes them), so a class
+#: label can never collide with the "prediction" column
+PROBA_PREFIX = "proba_"
 
 
 class InvalidPredictions(ValueError):
@@ -33,13 +36,14 @@ def main_metric(task_type: str, override: str | None = None) -> str:
 
 
 def _probabilities(predictions: pd.DataFrame, labels: list[str], predicted: np.ndarray) -> np.ndarray:
-    cols = [c for c in labels if c in predictions.columns]
+    wanted = [PROBA_PREFIX + c for c in labels]
+    cols = [c for c in wanted if c in predictions.columns]
     if not cols:  # no probabilities: one-hot of the predicted labels
         return (predicted[:, None] == np.asarray(labels)[None, :]).astype(float)
     if len(cols) != len(labels):
-        missing = sorted(set(labels) - set(cols))
+        missing = sorted(label for label, c in zip(labels, wanted) if c not in predictions.columns)
         raise InvalidPredictions(f"probability columns missing for classes {missing}")
-    proba = predictions[labels].to_numpy(dtype=float)
+    proba = predictions[wanted].to_numpy(dtype=float)
     if not np.isfinite(proba).all():
         raise InvalidPredictions("probabilities contain NaN or infinite values")
     if (proba < -1e-9).any():
@@ -54,6 +58,8 @@ def _probabilities(predictions: pd.DataFrame, labels: list[str], predicted: np.n
 def score(task_type: str, truth: pd.Series, predictions: pd.DataFrame, class_labels: list[str] | None,
           metric: str | None = None) -> Score:
     """Check predictions against the truth and compute every metric of the task type."""
+    if predictions.columns.duplicated().any():
+        raise InvalidPredictions("duplicate column names in the predictions")
     if "prediction" not in predictions.columns:
         raise InvalidPredictions("no 'prediction' column")
     if len(predictions) != len(truth):
@@ -64,9 +70,10 @@ def score(task_type: str, truth: pd.Series, predictions: pd.DataFrame, class_lab
         if not np.isfinite(pred).all():
             raise InvalidPredictions("predictions contain NaN, infinite or non-numeric values")
         y = truth.to_numpy(dtype=float)
-        values["rmse"] = float(np.sqrt(skm.mean_squared_error(y, pred)))
-        values["mae"] = float(skm.mean_absolute_error(y, pred))
-        values["r2"] = float(skm.r2_score(y, pred))
+        with np.errstate(over="ignore", invalid="ignore"):
+            values["rmse"] = float(np.sqrt(skm.mean_squared_error(y, pred)))
+            values["mae"] = float(skm.mean_absolute_error(y, pred))
+            values["r2"] = float(skm.r2_score(y, pred))
     else:
         labels = list(class_labels or [])
         if predictions["prediction"].isna().any():
@@ -84,6 +91,9 @@ def score(task_type: str, truth: pd.Series, predictions: pd.DataFrame, class_lab
                                                labels=[labels[i] for i in order]))
         if task_type == "binary":
             values["auc"] = float(skm.roc_auc_score(y == labels[1], proba[:, 1]))
+    broken = sorted(k for k, v in values.items() if not np.isfinite(v))
+    if broken:  # e.g. regression predictions of 1e200: the squared error overflows
+        raise InvalidPredictions(f"the predictions give non-finite {', '.join(broken)} (values too large to score)")
     name = metric or DEFAULT_METRIC[task_type]
     if name not in values:
         raise InvalidPredictions(f"metric {name} is not computed for {task_type} tasks ({TYPE_METRICS[task_type]})")

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from amlb.record import JobRecord, Status
+from amlb.record import INTERRUPTED, JobRecord, Status
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
@@ -89,6 +89,35 @@ class ResultStore:
         frame.to_csv(tmp, index=False)
         os.replace(tmp, path)
         return frame
+
+
+#: a job under which the runner died this many times is recorded as a crash and not run again
+RUNNER_DEATHS_LIMIT = 2
+
+
+def settle_runner_deaths(store: ResultStore, limit: int = RUNNER_DEATHS_LIMIT) -> list[JobRecord]:
+    """Record as ``crash`` each job whose latest attempt is ``running`` and that was running when a
+    runner died (not stopped by Ctrl-C) ``limit`` times: it likely took the runner down. Returns them."""
+    rows = store.db.execute("SELECT job_key, attempt, record FROM attempts WHERE status = ? ORDER BY attempt",
+                            (Status.RUNNING.value,)).fetchall()
+    died: dict[str, list[JobRecord]] = {}
+    for key, _, text in rows:
+        record = JobRecord.from_json(text)
+        if record.info != INTERRUPTED:
+            died.setdefault(key, []).append(record)
+    latest = store.latest()
+    settled = []
+    for key, records in died.items():
+        last = latest.get(key)
+        if len(records) < limit or last is None or last.status is not Status.RUNNING or last.info == INTERRUPTED:
+            continue
+        attempts = ", ".join(str(r.attempt) for r in records)
+        last.status, last.error_type = Status.CRASH, "RunnerDied"
+        last.info = (f"the runner died while this job ran, {len(records)} times (attempts {attempts}): "
+                     "not run again (use --retry-failed to force it)")
+        store.save(last)
+        settled.append(last)
+    return settled
 
 
 def needs_run(record: JobRecord | None, retry_failed: bool) -> bool:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from amlb.definitions import FrameworkDef
 from amlb.record import JobRecord, Status
-from amlb.scoring import PROBA_TOLERANCE
+from amlb.scoring import PROBA_PREFIX, PROBA_TOLERANCE
 
 if TYPE_CHECKING:
     from amlb.check.containers import ContainerNetwork
@@ -106,10 +106,11 @@ def check_predictions(record: JobRecord, files: JobFiles) -> Verdict:
     proba_cols = [c for c in p.columns if c != "prediction"]
     if not proba_cols:
         return _pass("predictions", "no probabilities (labels only)")
-    if proba_cols != labels:
+    wanted = [PROBA_PREFIX + label for label in labels]
+    if proba_cols != wanted:
         return _fail("predictions", f"probability columns {proba_cols[:4]} are not the classes in the "
-                                    f"runner's order {labels[:4]}")
-    proba = p[labels].to_numpy(dtype=float)
+                                    f"runner's order {wanted[:4]}")
+    proba = p[wanted].to_numpy(dtype=float)
     if not np.isfinite(proba).all():
         return _fail("predictions", "probabilities contain NaN or infinite values")
     if (proba < 0).any() or (proba > 1).any():

@@ -56,40 +56,60 @@ def execute(args: argparse.Namespace) -> int:
     if not args.framework:
         raise UserError("no framework given", "e.g. python runbenchmark.py RandomForest example")
     if args.retry_failed and not args.resume:
-        args.resume = True
+        raise UserError("--retry-failed works with --resume", "add --resume -o DIR to rerun the failed jobs of that run")
+    if args.resume and not args.outdir:
+        raise UserError("--resume needs the run's output directory", "add -o DIR (the directory of the run to continue)")
     frameworks = [resolve_framework(name.strip(), config) for name in args.framework.split(",") if name.strip()]
+    if not frameworks:
+        raise UserError(f"no framework named in '{args.framework}'", "e.g. python runbenchmark.py RandomForest example")
     if len({f.name for f in frameworks}) != len(frameworks):
         raise UserError("a framework is named twice", "name each framework once")
     constraint = load_constraint(args.constraint, config)
-    parallel = args.parallel or int(config["parallel"])
+    parallel = args.parallel if args.parallel is not None else int(config["parallel"])
     if parallel < 1:
         raise UserError(f"--parallel must be at least 1, got {parallel}", "e.g. --parallel 2")
     from amlb.runner import RunRequest, default_out_dir, run  # noqa: PLC0415
 
-    out_dir = args.outdir or _resume_dir(args, config, frameworks, constraint.name) or \
-        default_out_dir(config, frameworks, args.benchmark, constraint.name, args.mode)
+    out_dir = args.outdir or default_out_dir(config, frameworks, args.benchmark, constraint.name, args.mode)
     request = RunRequest(frameworks=frameworks, benchmark=args.benchmark, constraint=constraint, mode=args.mode,
                          config=config, out_dir=out_dir.resolve(), folds=args.folds, tasks=args.tasks,
                          resume=args.resume, retry_failed=args.retry_failed, setup=args.setup, parallel=parallel)
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    summary = run(request)
+    try:
+        summary = run(request)
+    except KeyboardInterrupt:
+        _report_interrupt(request.out_dir)
+        return 130
     return _report(summary, args)
+
+
+def _report_interrupt(out: Path) -> None:
+    """Ctrl-C: how far the run got and the exact command that continues it."""
+    import shlex  # noqa: PLC0415
+
+    from amlb.store import ResultStore  # noqa: PLC0415
+
+    done = 0
+    if ResultStore.exists(out):
+        store = ResultStore(out)
+        try:
+            done = sum(1 for r in store.latest().values() if r.status.value != "running")
+        finally:
+            store.close()
+    argv = list(sys.argv[1:])
+    if "-o" not in argv and "--outdir" not in argv:
+        argv += ["-o", str(out)]
+    if "--resume" not in argv:
+        argv.append("--resume")
+    program = sys.argv[0]
+    prefix = "python runbenchmark.py" if program.endswith("runbenchmark.py") else \
+        "python -m amlb" if program.endswith("__main__.py") else "amlb"
+    print(f"amlb: interrupted: {done} job(s) done in {out}; continue with: {prefix} {shlex.join(argv)}",
+          file=sys.stderr)
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
-
-
-def _resume_dir(args: argparse.Namespace, config, frameworks, constraint: str) -> Path | None:
-    """With --resume and no -o: the newest run of the same frameworks, benchmark, constraint and mode."""
-    if not args.resume:
-        return None
-    from amlb.runner import default_out_dir  # noqa: PLC0415
-
-    pattern = default_out_dir(config, frameworks, args.benchmark, constraint, args.mode).name.rsplit(".", 1)[0]
-    root = config.path("output_dir")
-    candidates = sorted(root.glob(pattern + ".*")) if root.is_dir() else []
-    return candidates[-1] if candidates else None
 
 
 def _report(summary, args: argparse.Namespace) -> int:

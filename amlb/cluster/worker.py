@@ -110,6 +110,10 @@ class WorkerRun:
                     self.tasks[spec.name] = open_task(spec, datasets_config(self.run.config))
                 except DataError as e:
                     self.tasks[spec.name] = e
+                except Exception as e:  # noqa: BLE001 - data that breaks the preparation fails its task only
+                    self.tasks[spec.name] = DataError(f"{spec.name}: the data could not be prepared "
+                                                      f"({type(e).__name__}: {str(e).strip()[:200]})",
+                                                      "check the dataset")
             return self.tasks[spec.name]
 
     def environment(self, fw: FrameworkDef) -> PreparedEnvironment | SetupError:
@@ -126,7 +130,7 @@ class WorkerRun:
                     self.environments[fw.name] = e
             return self.environments[fw.name]
 
-    def executor(self, env: PreparedEnvironment, cpus: tuple[int, ...]) -> Executor:
+    def executor(self, env: PreparedEnvironment, cpus: tuple[int, ...], budget_seconds: float) -> Executor:
         key = (env.framework.name, cpus)
         with self.lock:  # the CPUs are this thread's claim: no other thread asks for the same key meanwhile
             if self.closed:
@@ -136,7 +140,8 @@ class WorkerRun:
             if executor is None:
                 slot = "-".join(map(str, cpus))
                 log = self.out_dir / "logs" / f"worker.{env.framework.name}.{this_host()}.{os.getpid()}.cpus{slot}.log"
-                executor = self.executors[key] = env.make_executor(cpus, log)
+                executor = self.executors[key] = env.make_executor(
+                    cpus, log, self.context.settings.ready_timeout(budget_seconds))
         if fresh:
             try:
                 executor.prepare()  # outside the lock: importing a large framework takes a while
@@ -158,7 +163,7 @@ class WorkerRun:
                                   f"{self.name} has {len(usable_cpus())} CPUs; the job needs {job.cores}")]
         with claim_cpus(job.cores) as cpus:
             try:
-                executor = self.executor(env, cpus)
+                executor = self.executor(env, cpus, job.budget_seconds)
             except RunStopped:
                 return []
             slot = "cpus" + "-".join(map(str, cpus))

@@ -13,13 +13,15 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from amlb.datasets import cache, folds, metafeatures
 from amlb.datasets.api import DatasetsConfig, TaskSpec
 from amlb.datasets.arff import read_arff
 from amlb.datasets.folds import FOLD_SEED
-from amlb.datasets.prepare import categorize_features, choose, labels_of, task_frame
+from amlb.datasets.prepare import TARGET_NAMES, categorize_features, choose, labels_of, task_frame
 from amlb.datasets.task import FORMAT_VERSION, CachedTask, open_split_task, seeded_splits, seeded_task_dir, task_from_json, task_meta
 from amlb.errors import DataError, UserError
 
@@ -45,8 +47,12 @@ def file_format(path: Path, declared: str | None = None) -> str:
     return kind
 
 
-def read_table(path: Path, declared_format: str | None = None) -> pd.DataFrame:
-    """Read a CSV, Parquet or ARFF file into a frame with categorical text columns."""
+def read_table(path: Path, declared_format: str | None = None, target: str | None = None) -> pd.DataFrame:
+    """Read a CSV, Parquet or ARFF file into a frame with categorical text columns.
+
+    In a CSV, a column that may be the target (``target``, a column named like one, or the last)
+    keeps its text when reading it as numbers would merge distinct values ("1", "1.0", "01").
+    """
     kind = file_format(path, declared_format)
     if not path.is_file():
         raise UserError(f"data file not found: {path}", "check the path in the benchmark definition")
@@ -58,15 +64,41 @@ def read_table(path: Path, declared_format: str | None = None) -> pd.DataFrame:
                 raise UserError(f"{path}: compressed ARFF is not supported", "decompress it first")
             frame, _ = read_arff(path)
         else:
-            frame = _read_csv(path, "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ",")
+            frame = _read_csv(path, "\t" if ".tsv" in [s.lower() for s in path.suffixes] else ",", target)
     except (UserError, DataError):
         raise
     except Exception as e:  # noqa: BLE001 - any parser failure means the same to the user
         raise DataError(f"{path}: unreadable {kind} file ({type(e).__name__}: {str(e).strip()[:160]})", "check the file") from None
+    _check_columns(frame, path)
     return categorize_features(frame)
 
 
-def _read_csv(path: Path, sep: str) -> pd.DataFrame:
+def _check_names(names: list[str], path: Path) -> None:
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise DataError(f"{path}: column {twice[0]!r} appears more than once", "give every column a distinct name")
+
+
+def _check_columns(frame: pd.DataFrame, path: Path) -> None:
+    """Columns the runner can use: unique names, flat values (no lists, structs, maps)."""
+    _check_names([str(c) for c in frame.columns], path)
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype == object:
+            sample = column.dropna().head(1000)
+            nested = next((v for v in sample if isinstance(v, (list, tuple, dict, set, np.ndarray))), None)
+            if nested is not None:
+                raise DataError(f"{path}: column {str(name)!r} holds nested values ({type(nested).__name__})",
+                                "flatten it into plain columns, or drop it")
+        elif isinstance(column.dtype, pd.ArrowDtype) and not (
+                pa.types.is_primitive(column.dtype.pyarrow_dtype) or pa.types.is_string(column.dtype.pyarrow_dtype)
+                or pa.types.is_large_string(column.dtype.pyarrow_dtype)
+                or pa.types.is_dictionary(column.dtype.pyarrow_dtype)):
+            raise DataError(f"{path}: column {str(name)!r} has the nested type {column.dtype.pyarrow_dtype}",
+                            "flatten it into plain columns, or drop it")
+
+
+def _read_csv(path: Path, sep: str, target: str | None = None) -> pd.DataFrame:
     """pyarrow's multi-threaded CSV reader; text columns come dictionary-encoded
     (categoricals, categories sorted) and the usual NA spellings are missing."""
     import pyarrow.csv as pacsv
@@ -77,12 +109,34 @@ def _read_csv(path: Path, sep: str) -> pd.DataFrame:
         convert_options=pacsv.ConvertOptions(strings_can_be_null=True, auto_dict_encode=True,
                                              auto_dict_max_cardinality=1 << 16),
     )
+    _check_names(table.column_names, path)
     frame = table.to_pandas()
     for name in frame.columns:
         column = frame[name]
         if isinstance(column.dtype, pd.CategoricalDtype):
             frame[name] = column.cat.reorder_categories(sorted(column.cat.categories))
+    _keep_label_text(frame, table, path, sep, target)
     return frame
+
+
+def _keep_label_text(frame: pd.DataFrame, table: Any, path: Path, sep: str, target: str | None) -> None:
+    """Possible target columns read as numbers that merged distinct texts ("1", "1.0", "01") are
+    read again as text: class labels stay what the file says."""
+    import pyarrow.csv as pacsv
+
+    names = table.column_names
+    candidates = {c for c in names if c == target or c.lower() in TARGET_NAMES} | ({names[-1]} if names else set())
+    numeric = [c for c in names if c in candidates and
+               (pa.types.is_integer(table.schema.field(c).type) or pa.types.is_floating(table.schema.field(c).type))]
+    if not numeric:
+        return
+    text = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(delimiter=sep), convert_options=pacsv.ConvertOptions(
+        include_columns=numeric, column_types={c: pa.string() for c in numeric}, strings_can_be_null=True))
+    for name in numeric:
+        raw = text.column(name).to_pandas().str.strip()
+        if raw.nunique() > frame[name].nunique():  # numbers merged texts: keep the texts, in numeric order
+            order = sorted(raw.dropna().unique(), key=lambda s: (float(s), s))
+            frame[name] = pd.Categorical(raw, categories=order)
 
 
 def _resolve(entry: Any, cfg: DatasetsConfig, spec: TaskSpec) -> Path:
@@ -133,7 +187,8 @@ def open_file_dataset(spec: TaskSpec, cfg: DatasetsConfig) -> CachedTask:
 
 
 def _entry_dir(cfg: DatasetsConfig, spec: TaskSpec, paths: list[Path]) -> Path:
-    return Path(cfg.cache_dir) / "file" / cache.safe_name(spec.name) / f"f{FORMAT_VERSION}-{_fingerprint(paths)}"
+    # "t": CSV label columns keep their text (see _keep_label_text); older entries merged "1" and "1.0"
+    return Path(cfg.cache_dir) / "file" / cache.safe_name(spec.name) / f"f{FORMAT_VERSION}t-{_fingerprint(paths)}"
 
 
 def _open_single(spec: TaskSpec, cfg: DatasetsConfig, definition: dict[str, Any]) -> CachedTask:
@@ -141,10 +196,11 @@ def _open_single(spec: TaskSpec, cfg: DatasetsConfig, definition: dict[str, Any]
     declared_format = definition.get("format")
     file_format(path, declared_format)  # unsupported format: say so before anything else
     data_path = _entry_dir(cfg, spec, [path]) / "data.parquet"
-    cache.ensure([data_path], lambda: cache.write_parquet(read_table(path, declared_format), data_path))
+    target = definition.get("target")
+    cache.ensure([data_path], lambda: cache.write_parquet(read_table(path, declared_format, target), data_path))
     n_folds = spec.folds or DEFAULT_FOLDS
     seed = int(spec.extra.get("fold_seed", FOLD_SEED))
-    target, task_type = definition.get("target"), definition.get("type")
+    task_type = definition.get("type")
     return open_split_task(
         spec, task_id=f"file/{spec.name}",
         task_dir=seeded_task_dir(data_path.parent, target, task_type, n_folds, seed),
@@ -173,7 +229,7 @@ def _open_explicit(spec: TaskSpec, cfg: DatasetsConfig, definition: dict[str, An
     task_json = task_dir / "task.json"
 
     def build() -> None:
-        pairs = [_read_pair(tr, te, declared_format) for tr, te in zip(train, test)]
+        pairs = [_read_pair(tr, te, declared_format, target) for tr, te in zip(train, test)]
         first = pd.concat(pairs[0], ignore_index=True)
         choice = choose(first, spec.name, target, task_type)
         for i, (tr, te) in enumerate(pairs):
@@ -210,9 +266,10 @@ def _open_explicit(spec: TaskSpec, cfg: DatasetsConfig, definition: dict[str, An
     return task
 
 
-def _read_pair(train: Path, test: Path, declared_format: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _read_pair(train: Path, test: Path, declared_format: str | None,
+               target: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read one fold's files with the same dtypes (categories from both files)."""
-    train_frame, test_frame = read_table(train, declared_format), read_table(test, declared_format)
+    train_frame, test_frame = read_table(train, declared_format, target), read_table(test, declared_format, target)
     both = categorize_features(pd.concat([train_frame, test_frame], keys=["train", "test"]))
     return both.loc["train"].reset_index(drop=True), both.loc["test"].reset_index(drop=True)
 

@@ -29,7 +29,7 @@ class PreparedEnvironment:
     framework: FrameworkDef
     mode: str
     key: str  # venv key or image id
-    make_executor: Callable[[tuple[int, ...], Path], Executor]  # (cpus, worker log) -> executor
+    make_executor: Callable[[tuple[int, ...], Path, float], Executor]  # (cpus, worker log, ready timeout)
 
 
 def prepare_environment(fw: FrameworkDef, mode: str, config: Config, *, setup: str, log_path: Path,
@@ -46,8 +46,8 @@ def prepare_environment(fw: FrameworkDef, mode: str, config: Config, *, setup: s
     except PythonUnavailable as e:
         raise SetupError(str(e)) from None
 
-    def make(cpus: tuple[int, ...], worker_log: Path) -> Executor:
-        return LocalExecutor(env.python, fw.exec_path, cpus, env.key, cgroups, worker_log)
+    def make(cpus: tuple[int, ...], worker_log: Path, ready_timeout_s: float) -> Executor:
+        return LocalExecutor(env.python, fw.exec_path, cpus, env.key, cgroups, worker_log, ready_timeout_s)
 
     return PreparedEnvironment(fw, "local", env.key, make)
 
@@ -82,7 +82,7 @@ def _docker(fw: FrameworkDef, config: Config, *, setup: str, log_path: Path,
     except RuntimeError as e:
         raise SetupError(str(e)) from None
 
-    def make(cpus: tuple[int, ...], worker_log: Path) -> Executor:
-        return DockerExecutor(image, fw, config, cpus)
+    def make(cpus: tuple[int, ...], worker_log: Path, ready_timeout_s: float) -> Executor:
+        return DockerExecutor(image, fw, config, cpus)  # no warm worker: imports count in the job's time
 
     return PreparedEnvironment(fw, "docker", image.id, make)

@@ -33,9 +33,10 @@ import psutil
 from amlb.execution.api import Launch, Outcome
 from amlb.execution.cgroups import CgroupManager, JobCgroup
 from amlb.execution.processes import TreeMemory, kill_marked, signal_name
+from amlb.jobfiles import append_line, read_log_tail
 from amlb.resources import frameworks_dir
 
-READY_TIMEOUT_S = 300.0  # importing a large framework can take a while
+READY_TIMEOUT_S = 300.0  # importing a large framework can take a while (the runner passes a bound from the budget)
 START_TIMEOUT_S = 30.0
 KILL_GRACE_S = 15.0
 WATCH_INTERVAL_S = 0.1
@@ -63,8 +64,10 @@ class LocalExecutor:
     """Runs jobs of one framework on one fixed CPU slot through a warm worker."""
 
     def __init__(self, python: Path, exec_path: Path, cpus: tuple[int, ...], environment: str,
-                 cgroups: CgroupManager | None, worker_log: Path):
+                 cgroups: CgroupManager | None, worker_log: Path, ready_timeout_s: float = READY_TIMEOUT_S):
         self.python, self.exec_path, self.cpus = python, exec_path, cpus
+        self.ready_timeout_s = ready_timeout_s
+        self.start_error: WorkerStartError | None = None  # the adapter failed to load once: not tried again
         self.environment, self.cgroups, self.worker_log = environment, cgroups, worker_log
         self.proc: subprocess.Popen | None = None
         self.worker_id = ""
@@ -88,10 +91,16 @@ class LocalExecutor:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env,
             start_new_session=True, preexec_fn=lambda: os.sched_setaffinity(0, cpus))
         log.close()
-        msg = self._read_message(time.monotonic() + READY_TIMEOUT_S)
+        try:
+            msg = self._read_message(time.monotonic() + self.ready_timeout_s)
+        except ValueError:  # not a JSON line: the adapter's import printed to the protocol stream
+            msg = None
         if msg is None or msg.get("event") != "ready":
+            in_time = self._alive()
             self._stop_worker()
-            raise WorkerStartError(f"the adapter {self.exec_path} failed to load: {self._worker_log_tail()}")
+            why = f"not ready within {self.ready_timeout_s:.0f} s" if in_time else "failed to load"
+            self.start_error = WorkerStartError(f"the adapter {self.exec_path} {why}: {self._worker_log_tail()}")
+            raise self.start_error
 
     def prepare(self) -> None:
         """Start the worker (Python start and the adapter's imports) before the first job."""
@@ -155,10 +164,7 @@ class LocalExecutor:
         self._stop_worker()
 
     def _worker_log_tail(self, lines: int = 3) -> str:
-        try:
-            return " | ".join(self.worker_log.read_text(errors="replace").strip().splitlines()[-lines:])
-        except OSError:
-            return ""
+        return read_log_tail(self.worker_log, lines).replace("\n", " | ")
 
     # --- protocol -------------------------------------------------------------------
     def _send(self, line: str) -> None:
@@ -217,6 +223,9 @@ class LocalExecutor:
 
     def _run_job(self, launch: Launch) -> Outcome:
         outcome = Outcome(environment=self.environment)
+        if self.start_error is not None:  # a hanging or failing import costs its bound once, not once per job
+            _append_log(launch.log_path, f"[amlb] {self.start_error}")
+            raise self.start_error
         if not self._alive():
             self._stop_worker()
             try:
@@ -320,9 +329,5 @@ class LocalExecutor:
 
 
 def _append_log(path: Path, line: str) -> None:
-    try:
-        with open(path, "a") as f:
-            f.write(line + "\n")
-    except OSError:
-        pass
+    append_line(path, line)  # never follows a symlink or waits on a FIFO the job left at its log
 

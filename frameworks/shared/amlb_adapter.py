@@ -152,7 +152,17 @@ class _Phase:
         }
 
 
+#: probability columns of predictions.parquet are named PROBA_PREFIX + class label, so no class label
+#: (not even one called "prediction") can collide with the "prediction" column
+PROBA_PREFIX = "proba_"
+
+
 def _probabilities(fitted: Fitted, X: pd.DataFrame, labels: list[str]) -> pd.DataFrame | None:
+    proba = _class_probabilities(fitted, X, labels)
+    return None if proba is None else proba.set_axis([PROBA_PREFIX + c for c in labels], axis=1)
+
+
+def _class_probabilities(fitted: Fitted, X: pd.DataFrame, labels: list[str]) -> pd.DataFrame | None:
     if fitted.predict_proba is None:
         return None
     proba = fitted.predict_proba(X)

@@ -69,7 +69,7 @@ def test_resume_of_a_complete_run_runs_nothing_and_retry_failed_reruns_failures(
         key, record = con.execute("SELECT job_key, record FROM attempts LIMIT 1").fetchone()
         con.execute("UPDATE attempts SET status='crash', record=? WHERE job_key=?",
                     (record.replace('"status": "ok"', '"status": "crash"'), key))
-    retried = run_cli("constantpredictor", "example", "-t", "iris", "wine", "-o", str(out), "--retry-failed")
+    retried = run_cli("constantpredictor", "example", "-t", "iris", "wine", "-o", str(out), "--resume", "--retry-failed")
     assert retried.returncode == 0, retried.stderr[-2000:]
     after = pd.read_csv(out / "results.csv")
     assert len(after) == len(rows) and set(after["status"]) == {"ok"}

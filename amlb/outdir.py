@@ -1,0 +1,127 @@
+"""A run's output directory: one runner at a time, and a resume continues the same run.
+
+- :class:`OutputLock`: an exclusive ``flock`` on the directory ``OUT`` held for the whole run; the
+  kernel releases it when the runner exits, however it exits, so a second runner on the same
+  directory is refused (one line, exit 2) and a dead runner never leaves a stale lock.
+- :func:`run_identity` / :func:`check_same_run`: what makes a run that run (frameworks,
+  benchmark, constraint, mode, tasks, folds, seed), stored with the results; ``--resume`` with
+  anything different is refused, naming what differs.
+- :func:`claim_output_dir`: creates the directory and checks it is writable; :func:`discard_if_unused`
+  removes it again when the run is rejected before writing results.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from amlb.errors import UserError
+
+class OutputLock:
+    """An exclusive flock on the output directory itself, held while a runner uses it.
+
+    The kernel drops it when the process dies, however it dies: no stale lock, no lock file.
+    """
+
+    def __init__(self, out: Path):
+        try:
+            self.fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError as e:
+            raise UserError(f"cannot open the output directory {out} ({e.strerror})",
+                            "choose a writable directory with -o") from None
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.fd)
+            raise UserError(f"another amlb run is using the output directory {out}",
+                            "wait for it to finish, or choose another -o") from None
+
+    def release(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)  # closing the descriptor drops the flock
+            self.fd = -1
+
+
+def claim_output_dir(out: Path) -> Path | None:
+    """Create ``out`` (and parents) if needed and check it is writable; the topmost folder this call
+    created (None when ``out`` existed)."""
+    created = None
+    for folder in (out, *out.parents):
+        if folder.exists():
+            break
+        created = folder
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".amlb-write-test-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as e:
+        raise UserError(f"cannot write to the output directory {out} ({e.strerror})",
+                        "choose a writable directory with -o") from None
+    return created
+
+
+def discard_if_unused(out: Path, created: Path) -> None:
+    """Remove the output directory (and the parents up to ``created``) a rejected run made, if empty."""
+    try:
+        if not any(out.iterdir()):
+            folder = out
+            while True:
+                folder.rmdir()  # fails (and stops) on a folder something else wrote into meanwhile
+                if folder == created:
+                    break
+                folder = folder.parent
+    except OSError:
+        pass
+
+
+class DiskFull(UserError):
+    """The output directory's filesystem is full: the run stops; --resume continues it later."""
+
+    exit_code = 1
+
+    def __init__(self, out: Path):
+        mount = out
+        while not os.path.ismount(mount) and mount != mount.parent:
+            mount = mount.parent
+        super().__init__(f"the filesystem mounted at {mount} is full (while writing the run in {out})",
+                         f"free some space there, then continue with --resume -o {out}")
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """An error that means the disk (or quota) is full: OSError ENOSPC/EDQUOT or SQLite's own report."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(error, sqlite3.OperationalError) and "full" in str(error).lower()
+
+
+def run_identity(frameworks: list[str], benchmark: str, constraint: str, mode: str, tasks: dict[str, list[int]],
+                 seed: int) -> dict[str, Any]:
+    """What makes a run that run: stored with its results, compared on resume."""
+    return {"frameworks": list(frameworks), "benchmark": benchmark, "constraint": constraint, "mode": mode,
+            "tasks": {name: sorted(folds) for name, folds in tasks.items()}, "seed": seed}
+
+
+def _describe(key: str, value: Any) -> str:
+    if key == "tasks":
+        return "; ".join(f"{name} folds {','.join(map(str, folds))}" for name, folds in value.items()) or "none"
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    return str(value)
+
+
+def check_same_run(stored: dict[str, Any], current: dict[str, Any], out: Path) -> None:
+    """Refuse to resume ``out`` with a command that describes another run (one line: what differs)."""
+    for key, value in current.items():
+        if key not in stored:  # a store written before this key was recorded
+            continue
+        old = stored[key]
+        if key == "frameworks":
+            old, value = sorted(old), sorted(value)
+        if old != value:
+            raise UserError(f"--resume of a different run: {key} of the run in {out} is {_describe(key, old)}, "
+                            f"this command has {_describe(key, value)}",
+                            "repeat the original command with --resume, or choose another -o for a new run")

@@ -1,0 +1,73 @@
+"""Fixtures of the integrity tests: the CLI with the hostile adapters as a user directory's frameworks.
+
+Every hostile adapter has constantpredictor's requirements, so all of them share one
+virtual environment in the test cache, built once.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT, cli_args
+
+ADAPTERS = Path(__file__).resolve().parent / "adapters"
+
+
+@pytest.fixture
+def userdir(tmp_path: Path) -> Path:
+    """A user directory whose frameworks/ are the hostile adapters."""
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "frameworks").symlink_to(ADAPTERS)
+    return user
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+    pid: int
+
+    def results(self, out: Path) -> pd.DataFrame:
+        return pd.read_csv(out / "results.csv")
+
+
+def processes_of_runner(pid: int) -> list[int]:
+    """Live processes started by the runner ``pid`` (its workers and their jobs carry its pid in a marker)."""
+    needle = f"\0AMLB_WORKER_ID={pid}-".encode()
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = b"\0" + Path(f"/proc/{entry.name}/environ").read_bytes()
+            state = Path(f"/proc/{entry.name}/stat").read_bytes()
+        except OSError:
+            continue
+        if needle in environ and state[state.rfind(b")") + 2:].split()[0] not in (b"Z", b"X"):
+            found.append(int(entry.name))
+    return found
+
+
+def run_amlb(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> Run:
+    """``python runbenchmark.py ARGS`` with the test caches, in its own process group (killed afterwards)."""
+    proc = subprocess.Popen(cli_args(*args), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, env={**os.environ, **(env or {})})
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    return Run(proc.returncode, stdout, stderr, proc.pid)
