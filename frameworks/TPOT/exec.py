@@ -9,13 +9,16 @@ not wait for one, so that check is replaced by a no-op before tpot is imported.
 
 TPOT's search overruns its ``max_time_mins``: it starts the clock only after building its first
 population (seconds on a busy machine), then waits up to ``max_eval_time_mins`` for a running
-pipeline, then refits the best one on all the data. So the search ends at 55% of the budget,
-counted from the start of fit, one evaluation may take 8%, and the fit (with the refit and
-the cluster's shutdown) gets 80%: ``FIT_SHARE``, measured in framework.yaml. Below 10 minutes
-the search uses TPOT's ``linear-light`` space and a population of 20 (``SHORT_BUDGET_SETTINGS``):
-with its defaults a 60 s job evaluates next to nothing. ``config.params`` override both. Categorical columns become object columns that TPOT's preprocessing
-imputes and one-hot encodes; missing numeric values are imputed with the mean. Classes are
-passed as codes in ``config.class_labels`` order, so probability columns map back explicitly.
+pipeline, then refits the best one on all the data. So the search ends at 50% of the budget,
+counted from the start of fit, one evaluation may take 15%, and the fit (with the refit and the
+cluster's shutdown) gets 80% (``FIT_SHARE``; 60 s jobs measured 33-40 s of fit on a busy machine).
+Below 10 minutes the search uses TPOT's ``linear-light`` space and a population of 20
+(``SHORT_BUDGET_SETTINGS``): with its defaults a 60 s job evaluates next to nothing.
+``config.params`` override both.
+
+Categorical columns become object columns that TPOT's preprocessing imputes and one-hot
+encodes; missing numeric values are imputed with the mean. Classes are passed as codes in
+``config.class_labels`` order, so probability columns map back explicitly.
 """
 from __future__ import annotations
 
