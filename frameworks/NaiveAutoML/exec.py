@@ -1,16 +1,19 @@
 """NaiveAutoML: algorithm selection slot by slot, then random search of the best learner's
 hyperparameters, within the job's budget.
 
-NaiveAutoML 0.1.6 ignores much of its ``random_state``: its algorithm selector drops the seed it
-is given (the learners it builds get none) and its random search is seeded separately. The
-adapter sets the job's seed on the selector and the random search, and seeds numpy's and
-Python's global generators before fit (runs are still not fully repeatable: which candidates
-finish in time depends on the machine's speed). Each candidate runs in a pynisher
-subprocess limited to ``timeout_candidate`` (its default, 300 s, exceeds small budgets: here 15%
-of the budget); ``num_cpus`` is set to the job's cores but 0.1.6 evaluates candidates one at a
-time. ``timeout_overall`` is 70% of the budget: NaiveAutoML checks it only between candidates,
-runs some learners (HistGradientBoosting, MLP, LDA) without a candidate timeout, and refits the
-best pipeline on all the data after it, so the fit ends by about 80% (``FIT_SHARE``).
+Time: ``timeout_overall`` is 70% of the budget. NaiveAutoML checks it only between candidates,
+evaluates most of them in-process without a limit (only SVMs and slow feature transformations,
+e.g. kernel approximations, run in a pynisher subprocess limited by ``timeout_candidate``: its
+default of 300 s exceeds small budgets, here 15% of the budget) and then refits the best pipeline on all the data, so the fit ends by
+about 80% (``FIT_SHARE``). ``num_cpus`` is set to the job's cores, but 0.1.6 evaluates candidates
+one at a time.
+
+Seeds: 0.1.6 ignores much of its ``random_state``. Its algorithm selector drops the seed it is
+given (the learners it builds get none) and its random search samples from ConfigSpace's own
+unseeded generator (RandomHPO's ``random_state`` reaches ``sample_configuration`` as the number
+of samples, so the adapter leaves it alone). The adapter sets the job's seed on the selector and
+seeds numpy's and Python's global generators before fit; runs are still not repeatable.
+
 Categorical columns are passed by name (it imputes and one-hot encodes them); probability
 columns follow the pipeline's ``classes_``, mapped by name.
 """
@@ -54,7 +57,7 @@ def fit(train, config):
     settings = {"task_type": "classification" if classification else "regression", "scoring": scoring,
                 "num_cpus": config.cores, "timeout_overall": search_s,
                 "timeout_candidate": max(2.0, CANDIDATE_SHARE * config.budget_seconds), "random_state": config.seed,
-                "kwargs_hpo": {"random_state": config.seed}, **config.params}
+                **config.params}
     X = _features(train.X)
     categorical = [name for name, col in train.X.items()
                    if isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(col.dtype)]
