@@ -1,0 +1,78 @@
+"""TPOT through the command line (opt-in: AMLB_TEST_HEAVY=TPOT or all; CI does not install it).
+
+A binary, a multiclass task with categorical features and missing values, and a regression task,
+each ok within its budget, better than the constant predictor, no process left behind and Dask's
+scratch space inside the job's directory; a search in which no pipeline can be evaluated ends as a
+framework error that says so.
+"""
+from __future__ import annotations
+
+import math
+import os
+
+import pandas as pd
+import pytest
+
+from tests.conftest import run_cli
+
+FRAMEWORK = "TPOT"
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(FRAMEWORK.lower() not in os.environ.get("AMLB_TEST_HEAVY", "").lower().split(",")
+                       and os.environ.get("AMLB_TEST_HEAVY", "").lower() != "all",
+                       reason=f"heavy framework: set AMLB_TEST_HEAVY={FRAMEWORK} (or all) to run it"),
+]
+BUDGET_S = 60  # TPOT builds and evaluates whole pipelines: below a minute it evaluates next to nothing
+
+
+@pytest.fixture(scope="module")
+def tpot_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tpot") / "run"
+    proc = run_cli(f"{FRAMEWORK},constantpredictor", "example", "-t", "breast_cancer", "penguins", "diabetes",
+                   "-f", "0", "-p", "1", "-o", str(out), "-X", f"job.max_runtime_seconds={BUDGET_S}", timeout=2400)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out, pd.read_csv(out / "results.csv").set_index(["framework", "task"])
+
+
+def test_tpot_runs_every_task_type_within_its_budget(tpot_run):
+    _, results = tpot_run
+    tpot = results.loc[FRAMEWORK]
+    assert set(tpot["status"]) == {"ok"}, tpot[["status", "info"]]
+    assert (tpot["training_duration"] <= BUDGET_S).all(), tpot["training_duration"]
+    assert (tpot["duration"] <= 1.1 * BUDGET_S).all(), tpot["duration"]
+    assert (tpot["models_count"] >= 1).all() and tpot["infer_s_per_row_1"].notna().all()
+    assert set(tpot["version"]) == {"1.1.0"}
+    assert not tpot["info"].astype(str).str.contains("leftover").any(), tpot["info"]
+    constant = results.loc["constantpredictor"]
+    assert set(tpot["environment"]).isdisjoint(constant["environment"])  # its own environment
+
+
+def test_tpot_beats_the_constant_predictor_on_each_task(tpot_run):
+    _, results = tpot_run
+    tpot, constant = results.loc[FRAMEWORK], results.loc["constantpredictor"]
+    assert tpot.loc["breast_cancer", "auc"] > 0.95
+    assert tpot.loc["penguins", "logloss"] < 0.5 * constant.loc["penguins", "logloss"]
+    assert tpot.loc["diabetes", "rmse"] < 0.9 * constant.loc["diabetes", "rmse"]
+    assert all(math.isfinite(v) for v in tpot["result"])
+
+
+def test_tpot_keeps_dask_scratch_space_in_the_job_directory(tpot_run):
+    out, _ = tpot_run
+    scratch = list((out / "jobs" / FRAMEWORK).glob("*/fold0/attempt*/work/dask-scratch-space"))
+    assert len(scratch) == 3, scratch
+
+
+def test_a_search_that_evaluates_nothing_is_a_framework_error_saying_so(tmp_path):
+    userdir = tmp_path / "user"
+    userdir.mkdir()
+    # every pipeline evaluation times out at once: TPOT raises "No individuals could be evaluated"
+    (userdir / "frameworks.yaml").write_text(
+        f"TPOTNoTime:\n  extends: {FRAMEWORK}\n  params: {{max_eval_time_mins: 0.00001}}\n")
+    out = tmp_path / "run"
+    proc = run_cli("TPOTNoTime", "example", "-t", "breast_cancer", "-f", "0", "-u", str(userdir), "-o", str(out),
+                   "-X", "job.max_runtime_seconds=20", timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    row = pd.read_csv(out / "results.csv").iloc[0]
+    assert row["status"] == "framework_error", row[["status", "info"]]
+    assert "TPOT evaluated no pipeline" in row["info"] and "larger budget" in row["info"], row["info"]
+    assert "leftover" not in str(row["info"])
