@@ -1,13 +1,15 @@
 """mljar-supervised: AutoML.fit in a fresh results directory, within a share of the job's budget.
 
 mljar checks its ``total_time_limit`` only between models, so a model started late, the ensemble
-and the stacked models finish after it: the adapter gives it ``FIT_SHARE`` of the budget (measured
+and the stacked models finish after it, and after training each model it computes metrics over a
+sweep of thresholds (hundreds of scikit-learn calls for a binary task) that its planning does not
+count: the adapter gives it ``FIT_SHARE`` of the budget (measured
 on this machine, see framework.yaml). mljar returns the model already in ``results_path`` without
 training when that directory exists, so every job gets a new one inside its own work directory.
 Explanations (SHAP, permutation importance, plots) are not scored, so ``explain_level`` is 0
 unless the params ask for them. Probabilities come from ``predict_all``, whose
 ``prediction_<label>`` columns name their class, and are reordered to the runner's class order.
-Joblib's reusable worker processes (loky) are shut down before ``fit`` returns.
+Joblib's reusable worker processes (loky) and its resource tracker are stopped before ``fit`` returns.
 
 mljar draws about ten matplotlib figures per model (confusion matrices, ROC, lift and learning
 curves) and leaderboard plots for its Markdown report, whatever ``explain_level`` says; nothing
