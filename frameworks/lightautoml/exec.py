@@ -2,8 +2,8 @@
 
 TabularAutoML assumes 4 cores and 16 GB unless told, so ``cpu_limit`` and ``memory_limit`` (whole
 GB) come from the job, as do the reader's seed and threads; torch gets the job's cores too. It
-stops early by itself on small data; the ``timeout`` is ``FIT_SHARE`` of the budget so that a
-search that uses all of it still leaves time for predicting. Metrics are mapped to its names
+stops early by itself on small data; the ``timeout`` is ``FIT_SHARE`` of the budget left when
+``fit`` starts so that a search that uses all of it still leaves time for predicting. Metrics are mapped to its names
 (rmse -> mse, which it minimises to the same model). Its reader maps class labels to column
 indices in order of frequency (``reader.class_mapping``): probabilities are put back in the
 runner's class order through that mapping; a binary task returns the probability of the label
@@ -17,9 +17,9 @@ resource trackers it and torch start are stopped before ``fit`` returns.
 import importlib.metadata
 import logging
 import math
+import os
 
 import numpy as np
-import pandas as pd
 import torch
 from amlb_adapter import Fitted
 from lightautoml.automl.presets.tabular_presets import TabularAutoML
@@ -60,6 +60,15 @@ def stop_helper_processes():
     multiprocessing.resource_tracker._resource_tracker._stop()  # noqa: SLF001
 
 
+def seconds_left(config):
+    """The budget minus what this job's process has already spent (a Docker job imports the framework
+    in its own process before fit: about 20 s here; a job forked from a warm worker starts at 0)."""
+    with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
+        started_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])  # field 22: start time since boot
+        spent = float(uptime.read().split()[0]) - started_ticks / os.sysconf("SC_CLK_TCK")
+    return max(1.0, config.budget_seconds - spent)
+
+
 def fit(train, config):
     quiet_logging()
     torch.set_num_threads(config.cores)
@@ -67,7 +76,7 @@ def fit(train, config):
     task = Task(TASKS[config.type], metric=metric) if metric else Task(TASKS[config.type])
     memory_gb = max(1, math.floor(config.memory_mb / 1024)) if config.memory_mb else 16
     settings = {
-        "timeout": max(1, math.floor(FIT_SHARE * config.budget_seconds)),
+        "timeout": max(1, math.floor(FIT_SHARE * seconds_left(config))),
         "cpu_limit": config.cores,
         "memory_limit": memory_gb,
         "gpu_ids": None,

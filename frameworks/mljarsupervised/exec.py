@@ -3,7 +3,7 @@
 mljar checks its ``total_time_limit`` only between models, so a model started late, the ensemble
 and the stacked models finish after it, and after training each model it computes metrics over a
 sweep of thresholds (hundreds of scikit-learn calls for a binary task) that its planning does not
-count: the adapter gives it ``FIT_SHARE`` of the budget (measured
+count: the adapter gives it ``FIT_SHARE`` of the budget left when ``fit`` starts (measured
 on this machine, see framework.yaml). mljar returns the model already in ``results_path`` without
 training when that directory exists, so every job gets a new one inside its own work directory.
 Explanations (SHAP, permutation importance, plots) are not scored, so ``explain_level`` is 0
@@ -76,6 +76,15 @@ def skip_plots():
         setattr(owner, name, staticmethod(no_figures))
 
 
+def seconds_left(config):
+    """The budget minus what this job's process has already spent (a Docker job imports the framework
+    in its own process before fit: about 20 s here; a job forked from a warm worker starts at 0)."""
+    with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
+        started_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])  # field 22: start time since boot
+        spent = float(uptime.read().split()[0]) - started_ticks / os.sysconf("SC_CLK_TCK")
+    return max(1.0, config.budget_seconds - spent)
+
+
 def fit(train, config):
     params = dict(config.params)
     if not params.pop("plots", False):
@@ -84,7 +93,7 @@ def fit(train, config):
     results_path = os.path.join(config.work_dir, f"mljar-{uuid.uuid4().hex[:8]}")  # must not exist yet
     settings = {
         "results_path": results_path,
-        "total_time_limit": max(1, math.floor(FIT_SHARE * config.budget_seconds)),
+        "total_time_limit": max(1, math.floor(FIT_SHARE * seconds_left(config))),
         "ml_task": ML_TASKS[config.type],
         "eval_metric": eval_metric(config),
         "n_jobs": config.cores,
