@@ -29,12 +29,12 @@ def lama_run(tmp_path_factory):
     return pd.read_csv(out / "results.csv").set_index(["framework", "task"])
 
 
-def test_lama_runs_every_task_type_within_its_budget(lama_run):
+def test_lightautoml_runs_every_task_type_within_its_budget(lama_run):
     lama = lama_run.loc["lightautoml"]
     assert set(lama["status"]) == {"ok"}, lama[["status", "info"]]  # not killed for time, no framework error
     assert (lama["duration"] <= 1.1 * BUDGET_S).all(), lama["duration"]
-    assert not lama["info"].fillna("").str.contains("leftover").any(), lama["info"]
-    assert (lama["models_count"] >= 2).all() and lama["infer_s_per_row_1"].notna().all()
+    assert not lama["info"].astype(str).str.contains("leftover").any(), lama["info"]
+    assert (lama["models_count"] >= 1).all() and lama["infer_s_per_row_1"].notna().all()  # models kept in the blend
     assert set(lama["version"]) == {"0.4.2"}
     constant = lama_run.loc["constantpredictor"]
     assert set(lama["environment"]).isdisjoint(constant["environment"])  # its own environment
