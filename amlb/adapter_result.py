@@ -36,6 +36,7 @@ class AdapterResult:
     models_count: int | None = None
     infer_seconds_per_row: dict[int, float] = field(default_factory=dict)
     phases: dict[str, dict[str, float]] = field(default_factory=dict)
+    note: str = ""  # the adapter's info["note"]: what it did differently (e.g. a fallback), shown as the row's info
 
 
 def _seconds(data: dict, name: str) -> float | None:
@@ -136,4 +137,12 @@ def parse_result(raw: bytes) -> AdapterResult:
         models_count=_models_count(data.get("models_count")),
         infer_seconds_per_row=_inference(data.get("infer_seconds_per_row")),
         phases=_phases(data.get("phases")),
+        note=_note(data.get("info")),
     )
+
+
+def _note(info: Any) -> str:
+    """``info["note"]`` when the adapter's info is an object with a text note; other info is not the runner's."""
+    if not isinstance(info, dict) or info.get("note") is None:
+        return ""
+    return _text(info["note"], "info.note")

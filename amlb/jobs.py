@@ -157,9 +157,8 @@ def conclude(record: JobRecord, job: Job, task: TaskData, files: FoldFiles, laun
             status, error_type, info = Status.INVALID_PREDICTIONS, type(e).__name__, f"unreadable predictions: {e}"
     if status is not Status.OK:
         record.metric = main_metric(task.type, job.task.metric)
-    adapter_info = result.get("info") if isinstance(result.get("info"), dict) else {}
-    if status is Status.OK and isinstance(adapter_info.get("note"), str):  # what the adapter did differently
-        info = adapter_info["note"]
+    if status is Status.OK and result.note:  # what the adapter did differently (e.g. a fallback)
+        info = result.note
     if outcome.leftover_processes and not info:
         info = f"{outcome.leftover_processes} leftover process(es) killed after the job"
     record.status, record.error_type, record.info = status, error_type[:200], info.replace("\n", " ")[:2000]
