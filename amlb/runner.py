@@ -31,6 +31,7 @@ from amlb.environments import PreparedEnvironment, SetupError, prepare_environme
 from amlb.errors import DataError, UserError
 from amlb.execution.api import Executor
 from amlb.execution.cgroups import open_cgroups
+from amlb.execution.sandbox import open_sandbox
 from amlb.execution.local import WorkerStartError
 from amlb.metering_hook import EnergyHook
 from amlb.plan import Job, PlannedTask, make_jobs, select_folds
@@ -185,6 +186,8 @@ def run(request: RunRequest) -> RunSummary:
     out = request.out_dir
     if ResultStore.exists(out) and not request.resume:
         raise UserError(f"{out} already holds results", "add --resume to continue that run, or choose another -o")
+    if request.mode == "local":  # job.sandbox=require on a host that cannot: stop before anything is written
+        open_sandbox(str(request.config["job"]["sandbox"]))
     _check_writable(out)
     scheduler = request.config["dask"]["scheduler"]
     slots = [] if scheduler else cpu_slots(request.parallel, request.constraint.cores)

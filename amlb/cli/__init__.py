@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "bttree": "amlb.cli.bttree",
     "energy": "amlb.cli.energy",
     "site": "amlb.cli.site",
+    "check": "amlb.cli.check",
 }
 
 _HELP = {
@@ -35,6 +36,7 @@ _HELP = {
     "bttree": "Bradley-Terry tree of frameworks by task meta-features",
     "energy": "per-framework energy and CO2 table of results",
     "site": "build the static results website",
+    "check": "show how jobs would be isolated and limited on this host",
 }
 
 

@@ -37,6 +37,7 @@ def prepare_environment(fw: FrameworkDef, mode: str, config: Config, *, setup: s
         return _docker(fw, config, setup=setup, log_path=log_path, progress=progress)
     from amlb.environments import venv  # noqa: PLC0415
     from amlb.execution.local import LocalExecutor  # noqa: PLC0415
+    from amlb.execution.sandbox import open_sandbox  # noqa: PLC0415
 
     if setup == "skip":
         env = venv.locate(fw, config)
@@ -48,8 +49,10 @@ def prepare_environment(fw: FrameworkDef, mode: str, config: Config, *, setup: s
         except venv.EnvironmentBuildError as e:
             raise SetupError(str(e)) from None
 
+    sandbox = open_sandbox(str(config["job"]["sandbox"]))
+
     def make(cpus: tuple[int, ...], worker_log: Path) -> Executor:
-        return LocalExecutor(env.python, fw.exec_path, cpus, env.key, cgroups, worker_log)
+        return LocalExecutor(env.python, fw.exec_path, cpus, env.key, cgroups, worker_log, sandbox)
 
     return PreparedEnvironment(fw, "local", env.key, make)
 
