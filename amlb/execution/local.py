@@ -41,7 +41,7 @@ import psutil
 from amlb.execution.api import Launch, Outcome
 from amlb.execution.cgroups import CgroupManager, JobCgroup
 from amlb.execution.processes import TreeMemory, kill_marked, signal_name
-from amlb.execution.sandbox import INSIDE, Sandbox, Stage, bwrap_command, sandbox_env
+from amlb.execution.sandbox import INSIDE, Sandbox, Stage, ancestry, bwrap_command, host_pid, sandbox_env
 from amlb.resources import frameworks_dir
 
 READY_TIMEOUT_S = 300.0  # importing a large framework can take a while
@@ -116,11 +116,14 @@ class LocalExecutor:
         self.worker_pid = self.proc.pid
         self.keep = {self.proc.pid}
         if self.sandbox is not None:
-            self.worker_pid = _host_pid(self.proc.pid, int(msg.get("pid", 0)))
-            self.keep |= _chain(self.worker_pid, self.proc.pid)
+            self.worker_pid = host_pid(self.proc.pid, int(msg.get("pid", 0)))
+            if not self.worker_pid:
+                self._stop_worker()
+                raise WorkerStartError(f"cannot find the sandboxed worker below pid {self.proc.pid}")
+            self.keep |= ancestry(self.worker_pid, self.proc.pid)
             if self.cgroups is not None:
                 self.home = self.cgroups.create(f"{self.worker_id}-worker", self.cpus, None)
-                _move(self.worker_pid, self.home)
+                self.home.add(self.worker_pid)
 
     def prepare(self) -> None:
         """Start the worker (Python start and the adapter's imports) before the first job."""
@@ -330,7 +333,7 @@ class LocalExecutor:
         moved = self.stage is not None and cgroup is not None
         try:
             if moved:
-                _move(self.worker_pid, cgroup)  # the fork is born in the job's cgroup
+                cgroup.add(self.worker_pid)  # the fork is born in the job's cgroup
             self._send(json.dumps(request))
         except OSError:
             if not self._worker_died(outcome):
@@ -339,7 +342,7 @@ class LocalExecutor:
         started = self._read_message(start + START_TIMEOUT_S)
         if moved and self.home is not None:
             try:
-                _move(self.worker_pid, self.home)
+                self.home.add(self.worker_pid)
             except OSError:
                 pass
         if started is None or started.get("event") != "started":
@@ -388,40 +391,6 @@ class LocalExecutor:
         outcome.peak_rss_mb = max(memory.peak_mb, own_peak, 0.0) if msg.get("maxrss_mb") is not None else None
         outcome.resource_method = "wait4"
         outcome.leftover_processes = msg.get("leftover_processes", 0)
-
-
-def _host_pid(root: int, ns_pid: int) -> int:
-    """The host pid of the process below ``root`` whose pid in its own namespace is ``ns_pid``."""
-    try:
-        for child in psutil.Process(root).children(recursive=True):
-            try:
-                with open(f"/proc/{child.pid}/status") as f:
-                    for line in f:
-                        if line.startswith("NSpid:") and int(line.split()[-1]) == ns_pid:
-                            return child.pid
-            except (OSError, ValueError):
-                continue
-    except psutil.Error:
-        pass
-    raise WorkerError(f"cannot find the sandboxed worker (pid {ns_pid} in its namespace) below pid {root}")
-
-
-def _chain(pid: int, root: int) -> set[int]:
-    """``pid`` and its ancestors up to ``root``."""
-    found = {pid}
-    try:
-        proc = psutil.Process(pid)
-        while proc.pid != root and (proc := proc.parent()) is not None:
-            found.add(proc.pid)
-    except psutil.Error:
-        pass
-    return found
-
-
-def _move(pid: int, cgroup: JobCgroup) -> None:
-    for procs in cgroup.procs_files:
-        with open(procs, "w") as f:
-            f.write(str(pid))
 
 
 def _append_log(path: Path, line: str) -> None:

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import psutil
+
 from amlb.errors import UserError
 
 INSIDE = Path("/amlb/job")  # the stage, seen from inside the sandbox
@@ -265,25 +267,37 @@ class Stage:
         if self.log.is_file():
             with open(self.log, "rb") as src, open(log_path, "ab") as dst:
                 shutil.copyfileobj(src, dst)
-            self.log.unlink()
-        (run / "job.json").unlink(missing_ok=True)  # the runner's own job.json stays
+        _remove(self.log)
+        _remove(run / "job.json")  # the runner's own job.json stays
         job_dir.mkdir(parents=True, exist_ok=True)
-        for entry in list(run.iterdir()):
-            _merge(entry, job_dir / entry.name)
+        for entry in list(run.iterdir()) if run.is_dir() else ():
+            try:
+                _merge(entry, job_dir / entry.name)
+            except OSError:  # e.g. a folder where the runner keeps a file: the job's loss
+                dropped += 1
         self.clear()
         return dropped
 
     def clear(self) -> None:
-        for part in ("in", "run"):
-            folder = self.root / part
-            for entry in list(folder.iterdir()) if folder.is_dir() else ():
-                if entry.is_dir() and not entry.is_symlink():
-                    shutil.rmtree(entry, ignore_errors=True)
-                else:
-                    entry.unlink(missing_ok=True)
+        """Empty ``in`` and ``run`` (the mount points stay) and remove anything else a job put in the stage."""
+        for entry in list(self.root.iterdir()):
+            if entry.name in ("in", "run") and entry.is_dir() and not entry.is_symlink():
+                for inner in list(entry.iterdir()):
+                    _remove(inner)
+            else:
+                _remove(entry)
+        (self.root / "in").mkdir(exist_ok=True)
+        (self.root / "run").mkdir(exist_ok=True)
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
@@ -334,3 +348,33 @@ def _merge(source: Path, target: Path) -> None:
     if target.is_dir():
         shutil.rmtree(target)
     shutil.move(str(source), str(target))
+
+
+# --- the sandboxed worker seen from the host ---------------------------------------------
+def host_pid(root: int, ns_pid: int) -> int:
+    """The host pid of the process below ``root`` whose pid in its own namespace is ``ns_pid``; 0 if none."""
+    try:
+        children = psutil.Process(root).children(recursive=True)
+    except psutil.Error:
+        return 0
+    for child in children:
+        try:
+            with open(f"/proc/{child.pid}/status") as f:
+                for line in f:
+                    if line.startswith("NSpid:") and int(line.split()[-1]) == ns_pid:
+                        return child.pid
+        except (OSError, ValueError):
+            continue
+    return 0
+
+
+def ancestry(pid: int, root: int) -> set[int]:
+    """``pid`` and its ancestors up to ``root`` (bwrap's processes between the runner and the worker)."""
+    found = {pid}
+    try:
+        proc = psutil.Process(pid)
+        while proc.pid != root and (proc := proc.parent()) is not None:
+            found.add(proc.pid)
+    except psutil.Error:
+        pass
+    return found
