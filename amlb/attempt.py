@@ -98,6 +98,7 @@ def run_attempt(job: Job, task: TaskData, executor: Executor, cpus: tuple[int, .
     if outcome.stopped:
         return None
     conclude(record, job, task, files, launch, outcome)
+    record.isolation = outcome.isolation
     record.duration = time.monotonic() - start
     record.energy = energy.finish(window, record, job)
     return record

@@ -100,6 +100,7 @@ class JobRecord:
     host: str = ""  # machine that ran the attempt; "host/dask-worker-address" on a Dask cluster
     memory_mb: int | None = None
     environment: str = ""  # venv key or docker image id
+    isolation: str = ""  # the job's sandbox: "bwrap uid=65534 net=none pid-ns cgroup", "docker ...", "none (why)"
     # resources, measured per job over its whole process tree
     wall_seconds: float | None = None
     cpu_user_s: float | None = None

@@ -30,6 +30,7 @@ from amlb.environments import PreparedEnvironment, SetupError, prepare_environme
 from amlb.errors import DataError, UserError
 from amlb.execution.api import Executor
 from amlb.execution.cgroups import open_cgroups
+from amlb.execution.sandbox import open_sandbox
 from amlb.execution.local import WorkerStartError
 from amlb.metering_hook import EnergyHook
 from amlb.outdir import (
@@ -237,6 +238,8 @@ def _run_locked(request: RunRequest) -> RunSummary:
         raise UserError(f"{out} already holds results", "add --resume to continue that run, or choose another -o")
     if request.resume and not ResultStore.exists(out):
         raise UserError(f"--resume: {out} holds no run to continue", "drop --resume to start a new run there")
+    if request.mode == "local":  # job.sandbox=require on a host that cannot: stop before anything is written
+        open_sandbox(str(request.config["job"]["sandbox"]))
     scheduler = request.config["dask"]["scheduler"]
     slots = [] if scheduler else cpu_slots(request.parallel, request.constraint.cores)
     summary = RunSummary(out_dir=out)

@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "check": "amlb.cli.check",
     "frameworks": "amlb.cli.frameworks",
     "new-framework": "amlb.cli.new_framework",
+    "isolation": "amlb.cli.isolation",
 }
 
 _HELP = {
@@ -47,6 +48,7 @@ _HELP = {
     "check": "check a framework adapter keeps the contract (predictions, budget, processes, files)",
     "frameworks": "list the known frameworks and presets, with their environments",
     "new-framework": "create a new adapter folder from the template",
+    "isolation": "show how jobs would be isolated and limited on this host",
 }
 
 

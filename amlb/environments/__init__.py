@@ -40,14 +40,16 @@ def prepare_environment(fw: FrameworkDef, mode: str, config: Config, *, setup: s
         return _docker(fw, config, setup=setup, log_path=log_path, progress=progress)
     from amlb.environments.pythons import PythonUnavailable  # noqa: PLC0415
     from amlb.execution.local import LocalExecutor  # noqa: PLC0415
+    from amlb.execution.sandbox import open_sandbox  # noqa: PLC0415
 
     try:
         env = _local_venv(fw, config, setup=setup, log_path=log_path, progress=progress)
     except PythonUnavailable as e:
         raise SetupError(str(e)) from None
+    sandbox = open_sandbox(str(config["job"]["sandbox"]))
 
     def make(cpus: tuple[int, ...], worker_log: Path, ready_timeout_s: float) -> Executor:
-        return LocalExecutor(env.python, fw.exec_path, cpus, env.key, cgroups, worker_log, ready_timeout_s)
+        return LocalExecutor(env.python, fw.exec_path, cpus, env.key, cgroups, worker_log, ready_timeout_s, sandbox)
 
     return PreparedEnvironment(fw, "local", env.key, make)
 

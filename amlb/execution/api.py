@@ -46,6 +46,7 @@ class Outcome:
     resource_method: str = ""  # cgroup | wait4 | docker-cgroup
     leftover_processes: int = 0  # processes of the job still alive after it ended (then killed)
     environment: str = ""  # venv key or image id the job ran in
+    isolation: str = ""  # how the job was isolated, e.g. "bwrap uid=65534 net=none pid-ns cgroup", "none (...)"
 
 
 class Executor(Protocol):

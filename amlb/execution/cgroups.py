@@ -99,6 +99,11 @@ class JobCgroup:
     def procs_files(self) -> list[str]:
         return [str(d / "cgroup.procs") for d in dict.fromkeys(self.dirs.values())]
 
+    def add(self, pid: int) -> None:
+        """Move process ``pid`` (not its existing children) into this cgroup; its later forks are born here."""
+        for procs in self.procs_files:
+            _write(Path(procs), str(pid))
+
     def pids(self) -> list[int]:
         found: set[int] = set()
         for procs in self.procs_files:

@@ -1,9 +1,11 @@
 """Docker mode executor: every job in a fresh container of the framework's image.
 
 The container gets the job's CPU set (``cpuset_cpus`` and ``nano_cpus``), its memory limit
-with swap off, no network (``docker.network``), a non-root user, the fold-file folder
-read-only and the job and work dirs writable, all mounted at their host paths so the
-absolute paths in ``job.json`` work unchanged. The wall-clock limit kills the container
+with swap off, no network (``docker.network``), a non-root user without capabilities, the
+job's training and test-feature files read-only (never the test target, nor the folder
+holding it) and the job and work dirs writable, all mounted at their host paths so the
+absolute paths in ``job.json`` work unchanged; a read-only root filesystem with a private ``/tmp``; no Docker socket. After the container, links
+and special files it left in the job's folder are removed before the runner reads it. The wall-clock limit kills the container
 (and ``timeout`` inside it stops the job even if the runner dies); ``State.OOMKilled``
 marks a memory overrun. CPU and peak memory come from the container's cgroup: with the
 ``cgroupfs`` driver the container is created below a per-job parent cgroup that outlives
@@ -12,6 +14,7 @@ Containers carry labels naming the runner, so a later run removes what a killed 
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -26,6 +29,7 @@ from amlb.definitions import FrameworkDef
 from amlb.environments.docker_image import IMAGE_VENV, BuiltImage, docker_client
 from amlb.execution.api import Launch, Outcome
 from amlb.execution.cgroups import JobCgroup, Usage
+from amlb.execution.sandbox import drop_special
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CGROUP_PARENT = "amlb-docker"  # per-job parents: /sys/fs/cgroup/[<controller>/]amlb-docker/<container name>
@@ -130,6 +134,21 @@ def _own_cgroup(pid: int, version: int) -> JobCgroup | None:
     return JobCgroup(dirs, version) if all(k in dirs for k in needed) else None
 
 
+def isolation(network: str) -> str:
+    """What a results row records for a job in a container."""
+    uid = CONTAINER_UID if os.geteuid() == 0 else os.geteuid()
+    return f"docker uid={uid} net={network} read-only-root cap-drop=ALL no-new-privileges"
+
+
+def job_inputs(launch: Launch) -> list[Path]:
+    """The files the job may read: its training data and test features, as ``job.json`` names them."""
+    try:
+        payload = json.loads((launch.job_dir / "job.json").read_text())
+        return [Path(payload[key]) for key in ("train", "test") if Path(payload[key]).is_file()]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []  # the adapter finds no job to run and says so
+
+
 def _chown_tree(root: Path, uid: int, gid: int) -> None:
     os.chown(root, uid, gid)
     for folder, dirs, files in os.walk(root):
@@ -178,9 +197,9 @@ class DockerExecutor:
     def _create(self, launch: Launch, name: str, env: dict[str, str]) -> str:
         api = self.client.api
         cpus = launch.cpus or self.cpus
-        binds = {str(launch.data_dir): {"bind": str(launch.data_dir), "mode": "ro"},
-                 str(launch.job_dir): {"bind": str(launch.job_dir), "mode": "rw"},
-                 str(launch.work_dir): {"bind": str(launch.work_dir), "mode": "rw"}}
+        binds = {str(p): {"bind": str(p), "mode": "ro"} for p in job_inputs(launch)}  # not the test target
+        binds.update({str(launch.job_dir): {"bind": str(launch.job_dir), "mode": "rw"},
+                      str(launch.work_dir): {"bind": str(launch.work_dir), "mode": "rw"}})
         limits: dict[str, Any] = {}
         if cpus:
             limits.update(cpuset_cpus=",".join(map(str, cpus)), nano_cpus=len(cpus) * 10**9)
@@ -191,7 +210,7 @@ class DockerExecutor:
             limits["cgroup_parent"] = f"/{CGROUP_PARENT}/{name}"
         host_config = api.create_host_config(
             binds=binds, network_mode=self.network, security_opt=["no-new-privileges"], cap_drop=["ALL"],
-            **limits)
+            read_only=True, tmpfs={"/tmp": "rw,nosuid,nodev,mode=1777"}, **limits)
         command = ["timeout", "-s", "KILL", str(int(launch.timeout_s + SAFETY_MARGIN_S)), f"{IMAGE_VENV}/bin/python",
                    self.image.adapter_runner, self.image.exec_path(self.fw), str(launch.job_dir)]
         labels = {f"{LABEL}.runner": self.runner, f"{LABEL}.job": launch.tag, f"{LABEL}.framework": self.fw.name}
@@ -229,7 +248,7 @@ class DockerExecutor:
 
     # --- one job ---------------------------------------------------------------------
     def run(self, launch: Launch) -> Outcome:
-        outcome = Outcome(environment=self.image.id)
+        outcome = Outcome(environment=self.image.id, isolation=isolation(self.network))
         safe_tag = re.sub(r"[^A-Za-z0-9_.-]", "_", launch.tag or "job")[:80]
         name = f"amlb-{safe_tag}-{uuid.uuid4().hex[:8]}"
         env = self._environment(launch)
@@ -276,6 +295,10 @@ class DockerExecutor:
             if container_id is not None:
                 self._finish(container_id, name, outcome, logger, sampler)
             self._restore_owner(launch, owner)
+            dropped = drop_special(launch.job_dir)
+            if dropped:
+                with open(launch.log_path, "a") as log:
+                    log.write(f"[amlb] dropped {dropped} link(s) or special file(s) the job left in its folder\n")
         return outcome
 
     def _wait(self, container_id: str, deadline: float) -> int | None:

@@ -15,9 +15,17 @@ the limits from outside the job:
 After every job, processes that escaped the worker's tree (the worker died, or a
 process re-parented elsewhere) are found by the markers in their environment
 (``AMLB_WORKER_ID`` of the worker, ``AMLB_JOB_TAG`` of the job) and killed.
+
+With a :class:`~amlb.execution.sandbox.Sandbox` the worker runs inside bubblewrap as an
+unprivileged user and sees only its environment, its adapter and a stage folder that holds
+the running job's files (see :mod:`amlb.execution.sandbox`). The job cannot join a cgroup
+from there, so the runner moves the worker into the job's cgroup for the fork and back to
+the worker's own cgroup right after: the job process and everything it starts stay in the
+job's cgroup, which an unprivileged user cannot leave.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import select
@@ -34,6 +42,7 @@ from amlb.execution.api import Launch, Outcome
 from amlb.execution.cgroups import CgroupManager, JobCgroup
 from amlb.execution.processes import TreeMemory, kill_marked, signal_name
 from amlb.jobfiles import append_line, read_log_tail
+from amlb.execution.sandbox import INSIDE, Sandbox, Stage, ancestry, bwrap_command, host_pid, sandbox_env
 from amlb.resources import frameworks_dir
 
 READY_TIMEOUT_S = 300.0  # importing a large framework can take a while (the runner passes a bound from the budget)
@@ -64,11 +73,18 @@ class LocalExecutor:
     """Runs jobs of one framework on one fixed CPU slot through a warm worker."""
 
     def __init__(self, python: Path, exec_path: Path, cpus: tuple[int, ...], environment: str,
-                 cgroups: CgroupManager | None, worker_log: Path, ready_timeout_s: float = READY_TIMEOUT_S):
+                 cgroups: CgroupManager | None, worker_log: Path, ready_timeout_s: float = READY_TIMEOUT_S,
+                 sandbox: Sandbox | None = None):
         self.python, self.exec_path, self.cpus = python, exec_path, cpus
         self.ready_timeout_s = ready_timeout_s
         self.start_error: WorkerStartError | None = None  # the adapter failed to load once: not tried again
         self.environment, self.cgroups, self.worker_log = environment, cgroups, worker_log
+        self.sandbox = sandbox if sandbox is not None and sandbox.enabled else None
+        self.isolation = (sandbox or Sandbox("none")).level(cgroup=cgroups is not None)
+        self.stage: Stage | None = None
+        self.worker_pid = 0  # the worker's pid on the host (inside a sandbox it has another one)
+        self.home: JobCgroup | None = None  # the sandboxed worker's own cgroup between jobs
+        self.keep: set[int] = set()  # the worker's processes (bwrap's too): not a job's leftovers
         self.proc: subprocess.Popen | None = None
         self.worker_id = ""
         self.buf, self.eof = b"", False
@@ -83,12 +99,18 @@ class LocalExecutor:
         env.update(thread_caps(len(self.cpus)), PYTHONPATH=str(shared), PYTHONNOUSERSITE="1",
                    PYTHONDONTWRITEBYTECODE="1", **{WORKER_ID_VAR: self.worker_id})
         self.worker_log.parent.mkdir(parents=True, exist_ok=True)
+        command = [str(self.python), str(shared / "worker.py"), str(self.exec_path)]
+        if self.sandbox is not None:
+            if self.stage is None:  # one per executor, kept across worker restarts, removed by close()
+                self.stage = Stage(self.worker_log.parent / f".sandbox-{self.worker_id}")
+            env = sandbox_env({k: env[k] for k in (*thread_caps(1), "PYTHONPATH", "PYTHONNOUSERSITE",
+                                                   "PYTHONDONTWRITEBYTECODE", WORKER_ID_VAR)})
+            command = bwrap_command(self.sandbox, self.python, self.exec_path, shared, self.stage.root, env)
         log = open(self.worker_log, "ab")
         cpus = set(self.cpus)
         self.buf, self.eof = b"", False
         self.proc = subprocess.Popen(
-            [str(self.python), str(shared / "worker.py"), str(self.exec_path)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env,
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env,
             start_new_session=True, preexec_fn=lambda: os.sched_setaffinity(0, cpus))
         log.close()
         try:
@@ -101,6 +123,17 @@ class LocalExecutor:
             why = f"not ready within {self.ready_timeout_s:.0f} s" if in_time else "failed to load"
             self.start_error = WorkerStartError(f"the adapter {self.exec_path} {why}: {self._worker_log_tail()}")
             raise self.start_error
+        self.worker_pid = self.proc.pid
+        self.keep = {self.proc.pid}
+        if self.sandbox is not None:
+            self.worker_pid = host_pid(self.proc.pid, int(msg.get("pid", 0)))
+            if not self.worker_pid:
+                self._stop_worker()
+                raise WorkerStartError(f"cannot find the sandboxed worker below pid {self.proc.pid}")
+            self.keep |= ancestry(self.worker_pid, self.proc.pid)
+            if self.cgroups is not None:
+                self.home = self.cgroups.create(f"{self.worker_id}-worker", self.cpus, None)
+                self.home.add(self.worker_pid)
 
     def prepare(self) -> None:
         """Start the worker (Python start and the adapter's imports) before the first job."""
@@ -130,6 +163,9 @@ class LocalExecutor:
             return 0
         self._kill_tree(proc)
         proc.wait()
+        if self.home is not None:
+            self.home.remove()
+            self.home = None
         for stream in (proc.stdin, proc.stdout):
             try:
                 if stream is not None:
@@ -162,6 +198,9 @@ class LocalExecutor:
             except (OSError, subprocess.TimeoutExpired):
                 pass
         self._stop_worker()
+        if self.stage is not None:
+            self.stage.remove()
+            self.stage = None
 
     def _worker_log_tail(self, lines: int = 3) -> str:
         return read_log_tail(self.worker_log, lines).replace("\n", " | ")
@@ -222,7 +261,7 @@ class LocalExecutor:
             return self._run_job(launch)
 
     def _run_job(self, launch: Launch) -> Outcome:
-        outcome = Outcome(environment=self.environment)
+        outcome = Outcome(environment=self.environment, isolation=self.isolation)
         if self.start_error is not None:  # a hanging or failing import costs its bound once, not once per job
             _append_log(launch.log_path, f"[amlb] {self.start_error}")
             raise self.start_error
@@ -233,6 +272,25 @@ class LocalExecutor:
             except WorkerStartError as e:  # the job's log says why it never ran
                 _append_log(launch.log_path, f"[amlb] {e}")
                 raise
+        real = launch
+        if self.stage is not None:
+            try:
+                self.stage.load(launch.job_dir, launch.work_dir)
+            except (OSError, ValueError, KeyError) as e:
+                outcome.infrastructure_error = f"cannot put the job's files in its sandbox: {e}"
+                _append_log(launch.log_path, f"[amlb] {outcome.infrastructure_error}")
+                return outcome
+            launch = dataclasses.replace(launch, log_path=self.stage.log)  # the runner's notes go to the job's log
+        try:
+            return self._run_in_cgroup(launch, outcome)
+        finally:
+            if self.stage is not None:
+                dropped = self.stage.unload(real.job_dir, real.log_path)
+                if dropped:
+                    _append_log(real.log_path, f"[amlb] dropped {dropped} link(s) or special file(s) the job "
+                                               "left in its folder")
+
+    def _run_in_cgroup(self, launch: Launch, outcome: Outcome) -> Outcome:
         cgroup = None
         if self.cgroups is not None:
             try:
@@ -248,7 +306,7 @@ class LocalExecutor:
                 outcome.leftover_processes += self._stop_worker()
             # processes of this job outside the worker's tree (none, unless something escaped it)
             outcome.leftover_processes += kill_marked({JOB_TAG_VAR: launch.tag, WORKER_ID_VAR: self.worker_id},
-                                                      exclude={self.proc.pid} if self.proc else set())
+                                                      exclude=self.keep if self.proc else set())
             if outcome.wall_s is None and outcome.exit_code is None:
                 outcome.wall_s = time.monotonic() - start
             if cgroup is not None:
@@ -266,20 +324,37 @@ class LocalExecutor:
                 cgroup.remove()
         return outcome
 
-    def _run(self, launch: Launch, cgroup: JobCgroup | None, outcome: Outcome) -> None:
-        assert self.proc is not None
+    def _request(self, launch: Launch, cgroup: JobCgroup | None) -> dict:
         request = {"job_dir": str(launch.job_dir), "cwd": str(launch.work_dir), "log": str(launch.log_path),
                    "cpus": list(launch.cpus), "env": launch.env, "deadline": time.time() + launch.timeout_s,
                    "cgroup_procs": cgroup.procs_files if cgroup else []}
+        if self.stage is not None:  # the same job, as the sandbox sees it; the runner moves it into its cgroup
+            inside = str(INSIDE / "run")
+            request.update(job_dir=inside, cwd=self.stage.inside(launch.work_dir, launch.job_dir),
+                           log=f"{inside}/job.log", cgroup_procs=[],
+                           env={k: v.replace(str(launch.job_dir), inside) for k, v in launch.env.items()})
+        return request
+
+    def _run(self, launch: Launch, cgroup: JobCgroup | None, outcome: Outcome) -> None:
+        assert self.proc is not None
+        request = self._request(launch, cgroup)
         memory = TreeMemory(self.proc.pid)
         start = time.monotonic()
+        moved = self.stage is not None and cgroup is not None
         try:
+            if moved:
+                cgroup.add(self.worker_pid)  # the fork is born in the job's cgroup
             self._send(json.dumps(request))
         except OSError:
             if not self._worker_died(outcome):
                 outcome.infrastructure_error = "the worker stopped reading requests"
             return
         started = self._read_message(start + START_TIMEOUT_S)
+        if moved and self.home is not None:
+            try:
+                self.home.add(self.worker_pid)
+            except OSError:
+                pass
         if started is None or started.get("event") != "started":
             if not self._worker_died(outcome):
                 outcome.infrastructure_error = "the worker did not start the job"

@@ -142,9 +142,15 @@ class RunResult:
 
 
 def amlb_args(environments: Path, *args: str) -> list[str]:
-    """The command line of ``python runbenchmark.py ARGS`` with the test adapters and the shared caches."""
+    """The command line of ``python runbenchmark.py ARGS`` with the test adapters and the shared caches.
+
+    The sandbox is off: these adapters record their host pids and report to folders outside their
+    job (``$AMLB_TEST_PID_DIR``) so the tests can watch them from outside, which a sandboxed job can
+    neither do nor be seen doing; they test the limits the executor enforces with or without one.
+    The sandboxed path has its own tests (``tests/sandbox``)."""
     return [sys.executable, str(ROOT / "runbenchmark.py"), *args, "-X", f"framework_dirs=[{ADAPTERS}]",
-            "-X", f"environments.dir={environments}", "-X", f"data.cache_dir={cache_dir() / 'data'}"]
+            "-X", f"environments.dir={environments}", "-X", f"data.cache_dir={cache_dir() / 'data'}",
+            "-X", "job.sandbox=off"]
 
 
 def run_amlb(tmp: Path, environments: Path, frameworks: list[str], *extra: str, env: dict[str, str] | None = None,
