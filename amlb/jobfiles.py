@@ -13,6 +13,7 @@ import errno
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 #: what the runner reads of a job's result.json
 RESULT_MAX_BYTES = 1 << 20
@@ -125,3 +126,16 @@ def append_line(path: Path, line: str) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def open_log_for_append(path: Path) -> BinaryIO | None:
+    """A job log opened for appending, or None when what is at ``path`` is a link, a FIFO or anything but a file."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+                     0o644)
+    except OSError:
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return os.fdopen(fd, "ab")

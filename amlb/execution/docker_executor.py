@@ -30,6 +30,7 @@ from amlb.environments.docker_image import IMAGE_VENV, BuiltImage, docker_client
 from amlb.execution.api import Launch, Outcome
 from amlb.execution.cgroups import JobCgroup, Usage
 from amlb.execution.sandbox import drop_special
+from amlb.jobfiles import append_line, open_log_for_append
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CGROUP_PARENT = "amlb-docker"  # per-job parents: /sys/fs/cgroup/[<controller>/]amlb-docker/<container name>
@@ -297,8 +298,8 @@ class DockerExecutor:
             self._restore_owner(launch, owner)
             dropped = drop_special(launch.job_dir)
             if dropped:
-                with open(launch.log_path, "a") as log:
-                    log.write(f"[amlb] dropped {dropped} link(s) or special file(s) the job left in its folder\n")
+                append_line(launch.log_path, f"[amlb] dropped {dropped} link(s) or special file(s) the job left "
+                                             "in its folder")
         return outcome
 
     def _wait(self, container_id: str, deadline: float) -> int | None:
@@ -325,8 +326,11 @@ class DockerExecutor:
 
     def _copy_logs(self, container_id: str, log_path: Path) -> None:
         """Append the container's stdout and stderr to the job log as they come."""
+        log = open_log_for_append(log_path)  # never a FIFO or a link the job put at its log's name
+        if log is None:
+            return
         try:
-            with open(log_path, "ab") as log:
+            with log:
                 for chunk in self.client.api.logs(container_id, stdout=True, stderr=True, stream=True, follow=True):
                     log.write(chunk)
                     log.flush()
