@@ -23,7 +23,7 @@ def target_folder(name: str, config: Config, userdir: str | None, parent: str | 
     if parent:
         return Path(parent).expanduser().resolve() / name
     if userdir:
-        return config.path("user_dir").resolve() / "frameworks" / name
+        return Path(userdir).expanduser().resolve() / "frameworks" / name
     return frameworks_dir() / name
 
 

@@ -33,8 +33,8 @@ def execute(args: argparse.Namespace) -> int:
     client, why = (None, "not asked") if args.no_docker else docker_engine()
     table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("framework", no_wrap=True)
-    for column in ("version", "extends", "python", "venv", "image", "fit_share"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("venv", "image"))
+    for column in ("version", "extends", "python", "venv", "image", "fit"):
+        table.add_column(column, overflow="fold", no_wrap=column != "extends", min_width=12 if column == "extends" else None)
     sizes: dict[str, str] = {}
     pythons: set[str] = set()
     lines = []
@@ -52,14 +52,14 @@ def execute(args: argparse.Namespace) -> int:
             key = str(venv.path)
             if key not in sizes:
                 sizes[key] = human_size(tree_size(venv.path))
-            venv_cell = f"built {sizes[key]}"
+            venv_cell = sizes[key]
         else:
             venv_cell = "-"
         if client is None:
             image_cell = "?"
         else:
             image = image_info(fw, client=client, config=config)
-            image_cell = f"built {human_size(image.size_bytes)}" if image.built else \
+            image_cell = human_size(image.size_bytes) if image.built else \
                 ("no base" if image.note.startswith("base image") else "-")
         table.add_row(name, fw.version, extends, framework_python(fw, config), venv_cell, image_cell,
                       f"{fw.fit_share:g}")
@@ -68,7 +68,7 @@ def execute(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     console.print(table)
     console.print(f"[dim]python: of the Docker image (venvs use the runner's: {', '.join(sorted(pythons))}); "
-                  "venv/image: built SIZE, - = not built"
+                  "venv/image: its SIZE when built, - = not built; fit: the budget share its fit gets"
                   + (f", ? = unknown ({why})" if client is None else ", no base = base image missing") + "[/]")
     for line in lines:
         console.print(line)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 HELP = "Create frameworks/NAME/ (or USERDIR/frameworks/NAME/, or --dir D/NAME/) from the adapter template."
 
@@ -17,7 +18,8 @@ def execute(args: argparse.Namespace) -> int:
     from amlb.definitions import framework_entries  # noqa: PLC0415
     from amlb.scaffold import check_name, create_adapter, target_folder  # noqa: PLC0415
 
-    config = load_config(args.userdir)
+    # a user dir that does not exist yet is where the new adapter goes: its config cannot add anything
+    config = load_config(args.userdir if args.userdir and Path(args.userdir).expanduser().is_dir() else None)
     check_name(args.name, list(framework_entries(config)))
     folder = target_folder(args.name, config, args.userdir, args.parent)
     files = create_adapter(args.name, folder)

@@ -1,6 +1,7 @@
 """``amlb check`` end to end: the baselines pass; each deliberately broken adapter fails exactly its check."""
 from __future__ import annotations
 
+import shutil
 import uuid
 
 import pytest
@@ -72,9 +73,10 @@ def test_leftover_process_fails_processes(tmp_path):
 
 @pytest.mark.parametrize("fanotify", [True, False], ids=["kernel-reports", "folder-walk"])
 def test_file_outside_the_job_fails_files(tmp_path, fanotify):
+    # without the sandbox (a host that cannot sandbox): the write lands, and the files check must catch it
     stray = tmp_path / "home" / ".cache" / "leaky-automl"
     proc, report = _check(tmp_path, "stray_file", "-X", f"check.fanotify={str(fanotify).lower()}",
-                          env={"AMLB_CHECK_TEST_STRAY_DIR": str(stray)})
+                          "-X", "job.sandbox=off", env={"AMLB_CHECK_TEST_STRAY_DIR": str(stray)})
     assert proc.returncode == 1, proc.stdout[-3000:]
     fails = failing(report)
     assert set().union(*fails.values()) == {"files"}, report
@@ -82,6 +84,16 @@ def test_file_outside_the_job_fails_files(tmp_path, fanotify):
     reasons = {t["task"]: t["checks"]["files"]["reason"] for t in report["tasks"]}
     assert str(stray) in reasons["breast_cancer"] and "model-binary" in reasons["breast_cancer"]
     assert "model-regression" in reasons["diabetes"] and "model-binary" not in reasons["diabetes"]
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap (bwrap) is not installed: no local sandbox")
+def test_in_the_sandbox_a_file_outside_the_job_cannot_be_written(tmp_path):
+    stray = tmp_path / "home" / ".cache" / "leaky-automl"
+    proc, report = _check(tmp_path, "stray_file", "-X", "job.sandbox=require",
+                          env={"AMLB_CHECK_TEST_STRAY_DIR": str(stray)})
+    assert not stray.exists()  # the job never reached the runner's HOME
+    assert all("files" not in fails for fails in failing(report).values()), report
+    assert "bwrap" in proc.stdout  # the isolation line names the sandbox
 
 
 def test_fit_over_its_fit_share_fails_budget(tmp_path):
