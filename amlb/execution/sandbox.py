@@ -184,7 +184,8 @@ def bwrap_command(sandbox: Sandbox, python: Path, exec_path: Path, shared: Path,
         args += ["--ro-bind", str(path), str(path)]
     args += ["--bind", str(stage), str(INSIDE), "--ro-bind", str(stage / "in"), str(INSIDE / "in"),
              "--chdir", str(INSIDE), "--remount-ro", "/"]
-    worker = [str(python), str(shared / "worker.py"), str(exec_path)]
+    # the folders are bound at their resolved paths: name them so (an adapter folder reached through a link)
+    worker = [str(python), str(shared.resolve() / "worker.py"), str(exec_path.resolve())]
     if os.geteuid() == 0:
         return [*args, "--", "/usr/bin/setpriv", *_setpriv_args(), "--", *worker]
     return [*args, *_identity_args(), "--", *worker]
