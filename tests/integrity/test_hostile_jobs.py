@@ -56,8 +56,10 @@ def test_regression_predictions_too_large_to_score_are_invalid_predictions(tmp_p
 
 def test_a_job_that_kills_the_runner_twice_is_a_crash_and_the_run_finishes(tmp_path, userdir):
     out = tmp_path / "out"
+    # sandbox off: a sandboxed job cannot see the runner, let alone kill it (tests/sandbox shows that); this is
+    # what the runner does on a host that cannot sandbox
     args = ("constantpredictor,kill_runner", "example", "-t", "iris", "-f", "0", "1", "-u", str(userdir),
-            "-o", str(out))
+            "-o", str(out), "-X", "job.sandbox=off")
     first = run_amlb(*args)
     assert first.returncode == -9, first.stderr[-2000:]  # SIGKILLed by the job
     second = run_amlb(*args, "--resume")

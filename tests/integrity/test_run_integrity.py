@@ -51,10 +51,13 @@ def test_two_runners_started_at_once_on_one_output_dir_never_both_run(tmp_path):
 def test_a_second_runner_is_refused_while_the_first_runs_and_the_lock_dies_with_it(tmp_path, userdir):
     out = tmp_path / "out"
     # the first runner is SIGKILLed by its job (kill_runner) while it holds the lock
-    first = run_amlb("kill_runner", "example", "-t", "iris", "-f", "0", "-u", str(userdir), "-o", str(out))
+    # sandbox off: only an unsandboxed job can reach the runner (see tests/sandbox)
+    first = run_amlb("kill_runner", "example", "-t", "iris", "-f", "0", "-u", str(userdir), "-o", str(out),
+                     "-X", "job.sandbox=off")
     assert first.returncode == -9
     # no stale lock: the kernel released it with the process; resume proceeds (and is killed again)
-    again = run_amlb("kill_runner", "example", "-t", "iris", "-f", "0", "-u", str(userdir), "-o", str(out), "--resume")
+    again = run_amlb("kill_runner", "example", "-t", "iris", "-f", "0", "-u", str(userdir), "-o", str(out), "--resume",
+                     "-X", "job.sandbox=off")
     assert again.returncode == -9, again.stderr[-2000:]
 
 
