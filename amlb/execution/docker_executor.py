@@ -29,7 +29,7 @@ from amlb.definitions import FrameworkDef
 from amlb.environments.docker_image import IMAGE_VENV, BuiltImage, docker_client
 from amlb.execution.api import Launch, Outcome
 from amlb.execution.cgroups import JobCgroup, Usage
-from amlb.execution.sandbox import drop_special
+from amlb.execution.sandbox import chown_tree, drop_special
 from amlb.jobfiles import append_line, open_log_for_append
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
@@ -150,16 +150,6 @@ def job_inputs(launch: Launch) -> list[Path]:
         return []  # the adapter finds no job to run and says so
 
 
-def _chown_tree(root: Path, uid: int, gid: int) -> None:
-    os.chown(root, uid, gid)
-    for folder, dirs, files in os.walk(root):
-        for name in dirs + files:
-            try:
-                os.lchown(os.path.join(folder, name), uid, gid)
-            except FileNotFoundError:
-                pass
-
-
 class DockerExecutor:
     """Runs jobs of one framework, each in a fresh container of its image."""
 
@@ -233,7 +223,7 @@ class DockerExecutor:
         st = launch.job_dir.stat()
         try:
             os.chown(launch.job_dir, *self.user)
-            _chown_tree(launch.work_dir, *self.user)
+            chown_tree(launch.work_dir, *self.user)
         except PermissionError:  # e.g. root-squashed network storage: open the folders instead
             for folder in [launch.job_dir, *(p for p in launch.work_dir.rglob("*") if p.is_dir()), launch.work_dir]:
                 folder.chmod(0o777)
@@ -243,9 +233,9 @@ class DockerExecutor:
     def _restore_owner(self, launch: Launch, owner: tuple[int, int] | None) -> None:
         if owner is None:
             return
-        _chown_tree(launch.job_dir, *owner)
+        chown_tree(launch.job_dir, *owner)
         if not launch.work_dir.is_relative_to(launch.job_dir):
-            _chown_tree(launch.work_dir, *owner)
+            chown_tree(launch.work_dir, *owner)
 
     # --- one job ---------------------------------------------------------------------
     def run(self, launch: Launch) -> Outcome:

@@ -264,7 +264,7 @@ class Stage:
         dropped = drop_special(run)
         uid, gid = os.geteuid(), os.getegid()
         if self.uid is not None:
-            _chown_tree(run, uid, gid)
+            chown_tree(run, uid, gid)
         if self.log.is_file():
             with open(self.log, "rb") as src, open(log_path, "ab") as dst:
                 shutil.copyfileobj(src, dst)
@@ -330,7 +330,8 @@ def drop_special(root: Path) -> int:
     return dropped
 
 
-def _chown_tree(root: Path, uid: int, gid: int) -> None:
+def chown_tree(root: Path, uid: int, gid: int) -> None:
+    """Give ``root`` and everything below it (links themselves, never their targets) to ``uid:gid``."""
     os.lchown(root, uid, gid)
     for folder, dirs, files in os.walk(root):
         for name in dirs + files:
