@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import ROOT, cli_args
+from tests.execution.conftest import processes_with_env
 
 ADAPTERS = Path(__file__).resolve().parent / "adapters"
 
@@ -41,19 +42,7 @@ class Run:
 
 def processes_of_runner(pid: int) -> list[int]:
     """Live processes started by the runner ``pid`` (its workers and their jobs carry its pid in a marker)."""
-    needle = f"\0AMLB_WORKER_ID={pid}-".encode()
-    found = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = b"\0" + Path(f"/proc/{entry.name}/environ").read_bytes()
-            state = Path(f"/proc/{entry.name}/stat").read_bytes()
-        except OSError:
-            continue
-        if needle in environ and state[state.rfind(b")") + 2:].split()[0] not in (b"Z", b"X"):
-            found.append(int(entry.name))
-    return found
+    return processes_with_env(f"AMLB_WORKER_ID={pid}-")
 
 
 def run_amlb(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> Run:
