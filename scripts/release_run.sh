@@ -7,8 +7,10 @@
 # Frameworks that run locally (each in its own venv) go to OUT_DIR/local; frameworks that need
 # another Python (auto-sklearn: 3.9) run in Docker mode into OUT_DIR/docker, when a Docker engine
 # answers (base images: scripts/build_base_image.sh; AMLB_BASE_IMAGE / AMLB_BASE_IMAGE_39 select
-# them). The site goes to OUT_DIR/site. Expect about 1.5 hours on 2 cores, plus first installs.
-# Environment: AMLB_RELEASE_LOCAL and AMLB_RELEASE_DOCKER override the framework lists.
+# them; without them, the local images amlb/base:bookworm and amlb/base:bullseye are used when they
+# exist). The site goes to OUT_DIR/site. Expect about 1.5 hours on 2 cores, plus first installs.
+# Environment: AMLB_RELEASE_LOCAL and AMLB_RELEASE_DOCKER override the framework lists;
+# AMLB_EXTRA_CA names a PEM bundle image builds trust (a TLS-inspecting proxy).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +35,12 @@ run_into "$OUT/local" "$LOCAL" "${COMMON[@]}" || status=$?
 runs=("$OUT/local")
 if [[ -n "$DOCKER" ]] && docker info >/dev/null 2>&1; then
     extra=()
-    [[ -n "${AMLB_BASE_IMAGE:-}" ]] && extra+=(-X "docker.base_image=$AMLB_BASE_IMAGE")
+    has_image() { docker image inspect "$1" >/dev/null 2>&1; }
+    base="${AMLB_BASE_IMAGE:-}"; [[ -z "$base" ]] && has_image amlb/base:bookworm && base=amlb/base:bookworm
+    base39="${AMLB_BASE_IMAGE_39:-}"; [[ -z "$base39" ]] && has_image amlb/base:bullseye && base39=amlb/base:bullseye
+    [[ -n "$base" ]] && extra+=(-X "docker.base_image=$base")
+    [[ -n "$base39" ]] && extra+=(-X "docker.base_images={\"3.9\": \"$base39\"}")
+    [[ -n "${AMLB_EXTRA_CA:-}" ]] && extra+=(-X "docker.extra_ca_certificates=[$AMLB_EXTRA_CA]")
     echo "== docker: $DOCKER -> $OUT/docker"
     run_into "$OUT/docker" "$DOCKER" "${COMMON[@]}" -m docker "${extra[@]}" || status=$?
     runs+=("$OUT/docker")
