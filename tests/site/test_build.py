@@ -152,3 +152,17 @@ def test_publish_script_pushes_the_site_alone_to_a_branch(tmp_path: Path, site: 
     refused = subprocess.run(["bash", str(script), str(tmp_path), str(remote)], capture_output=True, text=True,
                              timeout=60, cwd=tmp_path, check=False)
     assert refused.returncode == 2
+
+
+def test_failures_page_shows_each_frameworks_budget_compliance(site: Path, inputs: dict[str, Path]):
+    from amlb.analysis.budget import budget_compliance
+    from amlb.analysis.load import load_results
+
+    expected = budget_compliance(load_results([inputs["run"]]))
+    assert len(expected) > 1
+    page = (site / "failures.html").read_text(encoding="utf-8")
+    section = page[page.index('id="budget"'):page.index("<h2>Messages")]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section))
+    for r in expected.itertuples():
+        assert re.search(rf"{re.escape(r.framework)} {r.budget_s} {r.jobs} {r.fit_within} / {r.jobs} "
+                         rf"{r.job_within} / {r.jobs} {r.killed_for_time} ", text), (r, text[:600])
