@@ -7,21 +7,17 @@ Ray directory behind.
 """
 from __future__ import annotations
 
-import math
-import os
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from tests.conftest import run_cli
+from tests.frameworks.heavy import assert_beats_constant, assert_ok_within_budget, heavy, run_beside_constant
 
 FRAMEWORK = "AutoGluon"
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(os.environ.get("AMLB_TEST_HEAVY", "").lower() not in ("all", FRAMEWORK.lower()),
-                       reason=f"heavy framework: set AMLB_TEST_HEAVY={FRAMEWORK} (or all) to run it"),
-]
+pytestmark = heavy(FRAMEWORK)
 BUDGET_S = 60
 # torch must come from the local CPU wheel (pip's configuration), which uv does not see
 INSTALL = ("-X", "environments.installer=pip")
@@ -29,31 +25,18 @@ INSTALL = ("-X", "environments.installer=pip")
 
 def job_infos(out: Path, framework: str = FRAMEWORK) -> dict[str, dict]:
     """The adapter's info per task, from each job's result.json."""
-    import json  # noqa: PLC0415
-
     return {p.parts[-4]: json.loads(p.read_text()).get("info") or {}
             for p in (out / "jobs" / framework).glob("*/fold0/attempt1/result.json")}
 
 
 @pytest.fixture(scope="module")
 def autogluon_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("autogluon") / "run"
-    proc = run_cli(f"{FRAMEWORK},constantpredictor", "example", "-t", "breast_cancer", "penguins", "diabetes",
-                   "-f", "0", "-o", str(out), "-X", f"job.max_runtime_seconds={BUDGET_S}", *INSTALL, timeout=3600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return out, pd.read_csv(out / "results.csv").set_index(["framework", "task"])
+    return run_beside_constant(tmp_path_factory, FRAMEWORK, BUDGET_S, *INSTALL, timeout=3600)
 
 
 def test_autogluon_runs_every_task_type_within_its_budget(autogluon_run):
-    out, results = autogluon_run
-    ag = results.loc[FRAMEWORK]
-    assert set(ag["status"]) == {"ok"}, ag[["status", "info"]]
-    assert (ag["training_duration"] <= BUDGET_S).all(), ag["training_duration"]
-    assert (ag["models_count"] >= 3).all() and ag["infer_s_per_row_1"].notna().all()
-    assert set(ag["version"]) == {"1.6.3"}
-    assert not ag["info"].fillna("").str.contains("leftover").any(), ag["info"]
-    constant = results.loc["constantpredictor"]
-    assert set(ag["environment"]).isdisjoint(constant["environment"])
+    assert_ok_within_budget(autogluon_run[1], FRAMEWORK, budget_s=BUDGET_S, version="1.6.3", min_models=3,
+                            job_within=False)
 
 
 def test_autogluon_trains_the_model_families_of_its_extras(autogluon_run):
@@ -64,12 +47,7 @@ def test_autogluon_trains_the_model_families_of_its_extras(autogluon_run):
 
 
 def test_autogluon_beats_the_constant_predictor_on_each_task(autogluon_run):
-    _, results = autogluon_run
-    ag, constant = results.loc[FRAMEWORK], results.loc["constantpredictor"]
-    assert ag.loc["breast_cancer", "auc"] > 0.95
-    assert ag.loc["penguins", "logloss"] < 0.5 * constant.loc["penguins", "logloss"]
-    assert ag.loc["diabetes", "rmse"] < 0.9 * constant.loc["diabetes", "rmse"]
-    assert all(math.isfinite(v) for v in ag["result"])
+    assert_beats_constant(autogluon_run[1], FRAMEWORK)
 
 
 def test_a_bagging_preset_on_one_core_fits_its_folds_without_ray(tmp_path):

@@ -7,53 +7,28 @@ framework error that says so.
 """
 from __future__ import annotations
 
-import math
-import os
-
 import pandas as pd
 import pytest
 
 from tests.conftest import run_cli
+from tests.frameworks.heavy import assert_beats_constant, assert_ok_within_budget, heavy, run_beside_constant
 
 FRAMEWORK = "TPOT"
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(FRAMEWORK.lower() not in os.environ.get("AMLB_TEST_HEAVY", "").lower().split(",")
-                       and os.environ.get("AMLB_TEST_HEAVY", "").lower() != "all",
-                       reason=f"heavy framework: set AMLB_TEST_HEAVY={FRAMEWORK} (or all) to run it"),
-]
+pytestmark = heavy(FRAMEWORK)
 BUDGET_S = 60  # TPOT builds and evaluates whole pipelines: below a minute it evaluates next to nothing
 
 
 @pytest.fixture(scope="module")
 def tpot_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("tpot") / "run"
-    proc = run_cli(f"{FRAMEWORK},constantpredictor", "example", "-t", "breast_cancer", "penguins", "diabetes",
-                   "-f", "0", "-p", "1", "-o", str(out), "-X", f"job.max_runtime_seconds={BUDGET_S}", timeout=2400)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return out, pd.read_csv(out / "results.csv").set_index(["framework", "task"])
+    return run_beside_constant(tmp_path_factory, FRAMEWORK, BUDGET_S)
 
 
 def test_tpot_runs_every_task_type_within_its_budget(tpot_run):
-    _, results = tpot_run
-    tpot = results.loc[FRAMEWORK]
-    assert set(tpot["status"]) == {"ok"}, tpot[["status", "info"]]
-    assert (tpot["training_duration"] <= BUDGET_S).all(), tpot["training_duration"]
-    assert (tpot["duration"] <= 1.1 * BUDGET_S).all(), tpot["duration"]
-    assert (tpot["models_count"] >= 1).all() and tpot["infer_s_per_row_1"].notna().all()
-    assert set(tpot["version"]) == {"1.1.0"}
-    assert not tpot["info"].astype(str).str.contains("leftover").any(), tpot["info"]
-    constant = results.loc["constantpredictor"]
-    assert set(tpot["environment"]).isdisjoint(constant["environment"])  # its own environment
+    assert_ok_within_budget(tpot_run[1], FRAMEWORK, budget_s=BUDGET_S, version="1.1.0")
 
 
 def test_tpot_beats_the_constant_predictor_on_each_task(tpot_run):
-    _, results = tpot_run
-    tpot, constant = results.loc[FRAMEWORK], results.loc["constantpredictor"]
-    assert tpot.loc["breast_cancer", "auc"] > 0.95
-    assert tpot.loc["penguins", "logloss"] < 0.5 * constant.loc["penguins", "logloss"]
-    assert tpot.loc["diabetes", "rmse"] < 0.9 * constant.loc["diabetes", "rmse"]
-    assert all(math.isfinite(v) for v in tpot["result"])
+    assert_beats_constant(tpot_run[1], FRAMEWORK)
 
 
 def test_tpot_keeps_dask_scratch_space_in_the_job_directory(tpot_run):
