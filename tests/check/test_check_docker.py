@@ -1,42 +1,20 @@
 """``amlb check -m docker``: the baseline passes in its image, and the job containers run without network.
 
-Skips when no Docker engine answers or no base image is here (build one with
-scripts/build_base_image.sh; ``AMLB_TEST_BASE_IMAGE`` picks another). Image builds trust the
-host's CA bundle (``AMLB_TEST_EXTRA_CA``), as in tests/docker.
+Skips when no Docker engine answers or no base image can be had (tests/docker_engine.py).
 """
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pytest
 
 from tests.check.helpers import check_cli, verdicts
+from tests.docker_engine import engine_or_skip, overrides_or_skip
 
 pytestmark = pytest.mark.slow
-LOCAL_BASE = "amlb/base:bookworm"
-HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 
 @pytest.fixture(scope="module")
 def docker_overrides() -> list[str]:
-    try:
-        import docker  # noqa: PLC0415
-
-        client = docker.from_env(timeout=10)
-        client.ping()
-    except Exception as e:  # noqa: BLE001
-        pytest.skip(f"no Docker engine reachable ({str(e).splitlines()[0][:100] if str(e) else type(e).__name__})")
-    base = os.environ.get("AMLB_TEST_BASE_IMAGE", LOCAL_BASE)
-    try:
-        client.images.get(base)
-    except Exception:  # noqa: BLE001
-        pytest.skip(f"base image {base} missing: build it with scripts/build_base_image.sh")
-    out = ["-X", f"docker.base_image={base}"]
-    ca = os.environ.get("AMLB_TEST_EXTRA_CA", HOST_CA_BUNDLE if Path(HOST_CA_BUNDLE).is_file() else "")
-    if ca:
-        out += ["-X", f"docker.extra_ca_certificates=[{ca}]"]
-    return out
+    return [arg for kv in overrides_or_skip(engine_or_skip()) for arg in ("-X", kv)]
 
 
 def test_constantpredictor_passes_in_docker_without_network(tmp_path, docker_overrides):

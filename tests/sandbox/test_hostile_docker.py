@@ -8,43 +8,19 @@ Docker socket. Needs a Docker engine (and builds the hostile adapter's image onc
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
+from tests.docker_engine import engine_or_skip, overrides_or_skip
 from tests.sandbox.conftest import ATTACKS, check_attacks, check_common, hostile_run
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(3000)]
-LOCAL_BASE = "amlb/base:bookworm"
-HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 DOCKER_ATTACKS = tuple(a for a in ATTACKS if a != "kill_worker")  # no warm worker in a container
 
 
 @pytest.fixture(scope="module")
 def docker_overrides() -> list[str]:
-    try:
-        import docker  # noqa: PLC0415
-    except ImportError:
-        pytest.skip("Docker SDK for Python not installed (pip install docker)")
-    try:
-        client = docker.from_env(timeout=30)
-        client.ping()
-    except Exception as e:  # noqa: BLE001
-        pytest.skip(f"no Docker engine reachable ({str(e).splitlines()[0][:120]})")
-    out = []
-    base = os.environ.get("AMLB_TEST_BASE_IMAGE")
-    if base is None:
-        try:
-            client.images.get(LOCAL_BASE)
-            base = LOCAL_BASE
-        except docker.errors.ImageNotFound:
-            base = None
-    if base:
-        out.append(f"docker.base_image={base}")
-    ca = os.environ.get("AMLB_TEST_EXTRA_CA", HOST_CA_BUNDLE if Path(HOST_CA_BUNDLE).is_file() else "")
-    if ca:
-        out.append(f"docker.extra_ca_certificates=[{ca}]")
-    return out
+    return overrides_or_skip(engine_or_skip())
 
 
 def test_in_docker_every_attack_is_blocked_and_the_run_finishes(environments_dir, docker_overrides, tmp_path):
