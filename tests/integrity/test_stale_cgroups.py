@@ -1,8 +1,6 @@
 """A runner killed with SIGKILL leaves its job cgroups; the next runner removes them, never a live runner's."""
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -11,7 +9,7 @@ import pytest
 
 from amlb.execution.cgroups import open_cgroups
 from tests.conftest import ROOT, cli_args, run_cli
-from tests.integrity.conftest import processes_of_runner
+from tests.integrity.conftest import kill_runner_tree, wait_for
 
 MANAGER = open_cgroups("auto")
 pytestmark = pytest.mark.skipif(MANAGER is None, reason="per-job cgroups need root (or a delegated cgroup)")
@@ -28,27 +26,6 @@ def groups_of(pid: int) -> list[Path]:
 def job_running(pid: int) -> bool:
     """A job group of runner ``pid`` that holds a process (the job is running in it)."""
     return any("-worker" not in d.name and (d / "cgroup.procs").read_text().strip() for d in groups_of(pid))
-
-
-def wait_for(condition, what: str, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.25)
-
-
-def kill_runner_tree(proc: subprocess.Popen) -> None:
-    """SIGKILL the runner, its process group and every process it started (sandboxed workers included)."""
-    for pid in [proc.pid, *processes_of_runner(proc.pid)]:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait()
 
 
 def test_the_next_runner_removes_a_killed_runners_cgroups_and_leaves_a_live_runners(tmp_path, userdir):
