@@ -6,6 +6,10 @@
 - :func:`run_identity` / :func:`check_same_run`: what makes a run that run (frameworks,
   benchmark, constraint, mode, tasks, folds, seed), stored with the results; ``--resume`` with
   anything different is refused, naming what differs.
+- :func:`extend_run`: ``--extend`` adds a command's frameworks, tasks and folds to the stored run;
+  what would change the meaning of its finished jobs (benchmark, constraint and its limits, mode,
+  seed) is refused the same way. The run remembers each command that made it (``plans``), and
+  ``--resume`` with any of them continues it.
 - :func:`claim_output_dir`: creates the directory and checks it is writable; :func:`discard_if_unused`
   removes it again when the run is rejected before writing results.
 """
@@ -113,15 +117,62 @@ def _describe(key: str, value: Any) -> str:
     return str(value)
 
 
-def check_same_run(stored: dict[str, Any], current: dict[str, Any], out: Path) -> None:
-    """Refuse to resume ``out`` with a command that describes another run (one line: what differs)."""
-    for key, value in current.items():
-        if key not in stored:  # a store written before this key was recorded
+#: what --extend may add to; every other key of the identity is what the finished jobs mean
+EXTENDABLE = ("frameworks", "tasks")
+
+
+def run_limits(max_runtime_seconds: float, cores: int, max_mem_size_mb: int | None) -> dict[str, Any]:
+    """The constraint's limits as the run applied them (after -X overrides): stored, compared by --extend."""
+    return {"max_runtime_seconds": float(max_runtime_seconds), "cores": int(cores), "max_mem_size_mb": max_mem_size_mb}
+
+
+def _difference(stored: dict[str, Any], current: dict[str, Any], keys: Any) -> tuple[str, Any, Any] | None:
+    """The first key of ``keys`` whose value differs (frameworks in any order), with both values."""
+    for key in keys:
+        if key not in stored or key not in current:  # a store written before this key was recorded
             continue
-        old = stored[key]
+        old, value = stored[key], current[key]
         if key == "frameworks":
             old, value = sorted(old), sorted(value)
         if old != value:
-            raise UserError(f"--resume of a different run: {key} of the run in {out} is {_describe(key, old)}, "
-                            f"this command has {_describe(key, value)}",
-                            "repeat the original command with --resume, or choose another -o for a new run")
+            return key, old, value
+    return None
+
+
+def check_same_run(stored: dict[str, Any], current: dict[str, Any], out: Path) -> None:
+    """Refuse to resume ``out`` with a command that describes another run (one line: what differs).
+
+    A run made by several commands (``--extend``) is continued by any of them."""
+    if any(_difference(plan, current, current) is None for plan in stored.get("plans") or []):
+        return
+    differs = _difference(stored, current, current)
+    if differs is not None:
+        key, old, value = differs
+        extend = " (or add --extend to add this command's jobs to it)" if key in EXTENDABLE else ""
+        raise UserError(f"--resume of a different run: {key} of the run in {out} is {_describe(key, old)}, "
+                        f"this command has {_describe(key, value)}",
+                        f"repeat the original command with --resume{extend}, or choose another -o for a new run")
+
+
+def extend_run(stored: dict[str, Any], current: dict[str, Any], limits: dict[str, Any], out: Path) -> dict[str, Any]:
+    """The stored run (its meta) with this command's frameworks, tasks and folds added.
+
+    Refused, naming what differs, when the command changes what the run's finished jobs mean:
+    benchmark, constraint, mode, seed, or the constraint's limits."""
+    differs = _difference(stored, current, [k for k in current if k not in EXTENDABLE])
+    if differs is None:
+        differs = _difference(stored.get("limits") or {}, limits, limits)
+    if differs is not None:
+        key, old, value = differs
+        raise UserError(f"--extend of a different run: {key} of the run in {out} is {_describe(key, old)}, "
+                        f"this command has {_describe(key, value)}",
+                        f"--extend adds frameworks, tasks and folds to a run with the same {key}; "
+                        "choose another -o for a new run")
+    frameworks = list(dict.fromkeys([*stored.get("frameworks", []), *current["frameworks"]]))
+    tasks = {name: list(folds) for name, folds in (stored.get("tasks") or {}).items()}
+    for name, folds in current["tasks"].items():
+        tasks[name] = sorted(set(tasks.get(name, [])) | set(folds))
+    plans = stored.get("plans") or [{k: stored[k] for k in current if k in stored}]
+    if current not in plans:
+        plans = [*plans, current]
+    return {**stored, "frameworks": frameworks, "tasks": tasks, "plans": plans}

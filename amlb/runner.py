@@ -39,8 +39,10 @@ from amlb.outdir import (
     check_same_run,
     claim_output_dir,
     discard_if_unused,
+    extend_run,
     is_disk_full,
     run_identity,
+    run_limits,
 )
 from amlb.plan import Job, PlannedTask, make_jobs, select_folds
 from amlb.progress import Progress
@@ -59,6 +61,7 @@ class RunRequest:
     folds: list[int] | None = None
     tasks: list[str] | None = None
     resume: bool = False
+    extend: bool = False  # with resume: add this request's frameworks, tasks and folds to the stored run
     retry_failed: bool = False
     setup: str = "auto"
     parallel: int = 1
@@ -237,7 +240,8 @@ def _run_locked(request: RunRequest) -> RunSummary:
     if ResultStore.exists(out) and not request.resume:
         raise UserError(f"{out} already holds results", "add --resume to continue that run, or choose another -o")
     if request.resume and not ResultStore.exists(out):
-        raise UserError(f"--resume: {out} holds no run to continue", "drop --resume to start a new run there")
+        flag = "--extend" if request.extend else "--resume"
+        raise UserError(f"{flag}: {out} holds no run to continue", f"drop {flag} to start a new run there")
     if request.mode == "local":  # job.sandbox=require on a host that cannot: stop before anything is written
         open_sandbox(str(request.config["job"]["sandbox"]))
     scheduler = request.config["dask"]["scheduler"]
@@ -254,12 +258,19 @@ def _run_locked(request: RunRequest) -> RunSummary:
         planned = open_tasks(request, progress)  # bad input stops here, before anything is written
         identity = run_identity([f.name for f in request.frameworks], request.benchmark, request.constraint.name,
                                 request.mode, {t.spec.name: t.folds for t in planned}, int(request.config["seed"]))
+        limits = run_limits(request.constraint.max_runtime_seconds, request.constraint.cores,
+                            request.constraint.max_mem_size_mb)
+        extended = None
         if request.resume:
             stored = ResultStore(out)
             try:
-                check_same_run(stored.get_meta("run", {}), identity, out)
+                stored_run = stored.get_meta("run", {})
             finally:
                 stored.close()
+            if request.extend:
+                extended = extend_run(stored_run, identity, limits, out)
+            else:
+                check_same_run(stored_run, identity, out)
     except BaseException:
         if cluster is not None:
             cluster.close()
@@ -279,8 +290,10 @@ def _run_locked(request: RunRequest) -> RunSummary:
         progress.total = len(todo)
         run_state = Run(request, store, progress)
         if not request.resume:  # a resumed run stays the run it was
-            store.set_meta("run", {**identity, "app_version": __version__, "parallel": request.parallel,
-                                   "dask_scheduler": scheduler})
+            store.set_meta("run", {**identity, "limits": limits, "app_version": __version__,
+                                   "parallel": request.parallel, "dask_scheduler": scheduler})
+        elif extended is not None:  # an extended one has this command's jobs too
+            store.set_meta("run", extended)
         store.set_meta("host", run_state.energy.host_record())
         if cluster is not None:
             from amlb.cluster.client import run_on_cluster  # noqa: PLC0415

@@ -43,6 +43,7 @@ class AnalysisOptions:
     tree_minsize: int | None = None
     alpha: float = 0.05
     files: list[str] = field(default_factory=list)
+    plots: tuple[str, ...] = ()  # image formats of the figures (png, svg); none when empty
 
 
 def failure_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -111,7 +112,8 @@ def write_analysis(df: pd.DataFrame, outdir: str | Path, options: AnalysisOption
     flags of the normalisation), ``tasks_left_out.csv`` (task, reason), ``bttree.json`` and
     ``bttree.txt`` (when meta-features are known; meta-features missing for some task are
     left out and listed in ``meta_features_left_out``), ``pareto_<infer|train|energy>.csv``,
-    ``failures.csv`` and ``analysis.json`` (what was analysed, what was skipped and why,
+    ``failures.csv``, the images of :mod:`amlb.analysis.plots` in ``options.plots`` formats
+    and ``analysis.json`` (what was analysed, what was skipped and why,
     and the file list). Everything is computed on the same tasks.
 
     Returns
@@ -169,15 +171,26 @@ def write_analysis(df: pd.DataFrame, outdir: str | Path, options: AnalysisOption
         save_json("cd.json", cd.to_json())
     if lb.bt is not None:
         save_json("bt.json", lb.bt.to_json())
+    fronts = {}
     for name, column in PARETO_COSTS.items():
         if board[column].notna().any():
-            save_csv(f"pareto_{name}.csv", pareto_front(board, column, "mean_norm_score")[
-                ["framework", column, "mean_norm_score", "on_front"]])
-    save_csv("failures.csv", failure_table(d[d["task"].isin(lb.taskset.tasks)]))
+            fronts[name] = (pareto_front(board, column, "mean_norm_score")[
+                ["framework", column, "mean_norm_score", "on_front"]], column)
+            save_csv(f"pareto_{name}.csv", fronts[name][0])
+    analysed = d[d["task"].isin(lb.taskset.tasks)]
+    save_csv("failures.csv", failure_table(analysed))
     if tree is not None:
         save_json("bttree.json", {**tree.to_json(), "meta_features_left_out": gaps})
         (out / "bttree.txt").write_text(tree.to_text() + "\n")
         written.append("bttree.txt")
+    if options.plots:
+        from amlb.analysis.plots import write_plots  # noqa: PLC0415 - matplotlib only when plotting
+
+        plots = write_plots(out, options.plots, cd=cd, tree=tree.to_json() if tree is not None else None,
+                            fronts=fronts, status_counts=analysed.groupby(["framework", "status"]).size()
+                            .rename("jobs").reset_index())
+        written += plots.files
+        notes += plots.notes
     summary = {
         "generated_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "files": list(options.files), "constraint": constraint, "type": options.type,

@@ -15,6 +15,19 @@ LIST_AT_MOST = 10
 HELP = "leaderboard and analysis (normalised scores, ranks, CD, Bradley-Terry) of results files"
 
 
+def _plot_formats(text: str) -> tuple[str, ...]:
+    """``png``, ``svg``, ``png,svg`` or ``none``."""
+    from amlb.analysis.plots import FORMATS  # noqa: PLC0415 - no matplotlib import
+
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    if formats == ("none",):
+        return ()
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an image format: give png, svg, png,svg or none")
+    return formats
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("results", nargs="+", metavar="RESULTS",
                         help="results.csv files (AMLB's or amlb's) or directories containing one")
@@ -36,6 +49,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-tree", action="store_true", help="skip the Bradley-Terry tree")
     parser.add_argument("--maxdepth", type=_depth, default=3, help="depth of the Bradley-Terry tree (default: 3)")
     parser.add_argument("--minsize", type=int, default=None, help="minimum subjects per tree node")
+    parser.add_argument("--plots", type=_plot_formats, default=("png",), metavar="FORMATS",
+                        help="images of the CD diagram, BT tree, Pareto fronts and failures: png, svg, png,svg "
+                             "or none (default: png; needs matplotlib: pip install 'amlb[plots]')")
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -49,6 +65,7 @@ def execute(args: argparse.Namespace) -> int:
         constraint=args.constraint, type=args.type, method=args.normalize,
         impute=None if args.impute == "none" else args.impute, subject=args.subject, tree=not args.no_tree,
         tree_maxdepth=args.maxdepth, tree_minsize=args.minsize, files=[str(p) for p in args.results],
+        plots=args.plots,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # whatever matters is in the summary's notes

@@ -33,6 +33,9 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("-s", "--setup", choices=("auto", "skip", "only", "force"), default="auto",
                    help="environments: install when missing (auto), never (skip), only install (only), rebuild (force)")
     p.add_argument("--resume", action="store_true", help="continue the run in --outdir: run missing jobs only")
+    p.add_argument("--extend", action="store_true",
+                   help="add this command's frameworks, tasks and folds to the run in --outdir and run the jobs "
+                        "it lacks (same benchmark, constraint, limits, mode and seed)")
     p.add_argument("--retry-failed", action="store_true", help="with --resume: also rerun failed jobs")
     p.add_argument("-p", "--parallel", type=int, help="jobs at once, on disjoint cores (default: config parallel)")
     p.add_argument("--dask", metavar="ADDRESS",
@@ -55,7 +58,9 @@ def execute(args: argparse.Namespace) -> int:
         return 0
     if not args.framework:
         raise UserError("no framework given", "e.g. python runbenchmark.py RandomForest example")
-    if args.retry_failed and not args.resume:
+    if args.extend and not args.outdir:
+        raise UserError("--extend needs the run's output directory", "add -o DIR (the directory of the run to extend)")
+    if args.retry_failed and not (args.resume or args.extend):
         raise UserError("--retry-failed works with --resume", "add --resume -o DIR to rerun the failed jobs of that run")
     if args.resume and not args.outdir:
         raise UserError("--resume needs the run's output directory", "add -o DIR (the directory of the run to continue)")
@@ -73,7 +78,8 @@ def execute(args: argparse.Namespace) -> int:
     out_dir = args.outdir or default_out_dir(config, frameworks, args.benchmark, constraint.name, args.mode)
     request = RunRequest(frameworks=frameworks, benchmark=args.benchmark, constraint=constraint, mode=args.mode,
                          config=config, out_dir=out_dir.resolve(), folds=args.folds, tasks=args.tasks,
-                         resume=args.resume, retry_failed=args.retry_failed, setup=args.setup, parallel=parallel)
+                         resume=args.resume or args.extend, extend=args.extend, retry_failed=args.retry_failed,
+                         setup=args.setup, parallel=parallel)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         summary = run(request)

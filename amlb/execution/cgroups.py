@@ -5,6 +5,11 @@ it: the kernel enforces the memory limit and CPU set, and the cgroup's counters 
 the whole tree's CPU time and peak memory exactly. Both cgroup v1 (one hierarchy per
 controller) and v2 (unified) are supported; :func:`open_cgroups` returns None where
 neither can be used, and the runner then falls back to process-tree accounting.
+
+A group's name starts with its owner, the process that made it: ``PID.START+TAG`` (pid and
+start time in clock ticks, so a reused pid is not mistaken for it). A runner killed with
+SIGKILL cannot remove its groups; the next one to start removes the empty groups of owners
+that are gone and never touches those of a live one (:meth:`CgroupManager.remove_stale`).
 """
 from __future__ import annotations
 
@@ -14,10 +19,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from amlb.execution.processes import process_start
+
 V1_ROOT = Path("/sys/fs/cgroup")
 V1_CONTROLLERS = ("memory", "cpuacct", "cpuset")
 BASE = "amlb"
-STALE_AGE_S = 3600.0  # an empty job group this old belongs to a run that was killed
+OWNER_SEP = "+"  # between the owner (PID.START) and the tag in a group's name
+STALE_AGE_S = 3600.0  # an empty group without an owner in its name (older amlb) this old is left over
 USER_HZ = os.sysconf("SC_CLK_TCK")
 
 
@@ -164,14 +172,31 @@ def _remove_dir(d: Path, attempts: int = 50) -> bool:
     return False
 
 
+def owner_of(pid: int) -> str:
+    """``PID.START``: the owner part of the names of the groups process ``pid`` makes ("" when it is gone)."""
+    start = process_start(pid)
+    return f"{pid}.{start}" if start else ""
+
+
+def owner_alive(name: str) -> bool | None:
+    """Whether the owner named in a group's name runs; None when the name has no owner (older amlb)."""
+    owner, sep, _ = name.partition(OWNER_SEP)
+    pid, dot, start = owner.partition(".")
+    if not (sep and dot and pid.isdigit() and start.isdigit()):
+        return None
+    return process_start(int(pid)) == start
+
+
 class CgroupManager:
-    """Creates job cgroups under one base group."""
+    """Creates job cgroups under one base group, named after their owner (this process)."""
 
     def __init__(self, version: int, bases: dict[str, Path]):
         self.version, self.bases = version, bases
+        self.owner = owner_of(os.getpid())
 
     def create(self, tag: str, cpus: tuple[int, ...], memory_mb: int | None) -> JobCgroup:
-        dirs = {name: base / tag for name, base in self.bases.items()}
+        name = f"{self.owner}{OWNER_SEP}{tag}"
+        dirs = {controller: base / name for controller, base in self.bases.items()}
         for d in dict.fromkeys(dirs.values()):
             _remove_dir(d)  # a stale group of that name would bring old counters along
             d.mkdir()
@@ -193,16 +218,24 @@ class CgroupManager:
         return JobCgroup(dirs, self.version)
 
     def remove_stale(self, min_age_s: float = STALE_AGE_S) -> int:
-        """Remove empty job groups older than ``min_age_s`` (left by runs that were killed); returns how many."""
+        """Remove the empty groups left by runners that are gone; returns how many.
+
+        A group whose owner (in its name) no longer runs is removed when empty; a live owner's
+        groups are never touched. A group without an owner in its name (made by an older amlb)
+        is removed when empty and older than ``min_age_s``.
+        """
         removed = 0
         now = time.time()
         for base in dict.fromkeys(self.bases.values()):
             for d in base.iterdir() if base.is_dir() else ():
+                alive = owner_alive(d.name)
+                if alive:
+                    continue
                 try:
-                    old = now - d.stat().st_mtime > min_age_s
+                    left_over = d.is_dir() and (alive is False or now - d.stat().st_mtime > min_age_s)
                 except OSError:
                     continue
-                if d.is_dir() and old and not _read(d / "cgroup.procs").strip() and _remove_dir(d, attempts=1):
+                if left_over and not _read(d / "cgroup.procs").strip() and _remove_dir(d, attempts=1):
                     removed += 1
         return removed
 

@@ -29,6 +29,7 @@ from amlb.definitions import FrameworkDef
 from amlb.environments.docker_image import IMAGE_VENV, BuiltImage, docker_client
 from amlb.execution.api import Launch, Outcome
 from amlb.execution.cgroups import JobCgroup, Usage
+from amlb.execution.processes import process_start
 from amlb.execution.sandbox import chown_tree, drop_special
 from amlb.jobfiles import append_line, open_log_for_append
 
@@ -41,18 +42,9 @@ SAMPLE_INTERVAL_S = 0.25
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def _process_start(pid: int) -> str:
-    """Start time of a process (to tell a live runner from a reused pid); "" when it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return ""
-    return stat[stat.rfind(")") + 2:].split()[19]
-
-
 def runner_label() -> str:
     pid = os.getpid()
-    return f"{socket.gethostname()}/{pid}/{_process_start(pid)}"
+    return f"{socket.gethostname()}/{pid}/{process_start(pid)}"
 
 
 def _runner_alive(label: str) -> bool:
@@ -60,7 +52,7 @@ def _runner_alive(label: str) -> bool:
     pid, _, start = rest.partition("/")
     if host != socket.gethostname():
         return True  # another host's runner on a shared engine: not ours to judge
-    return pid.isdigit() and _process_start(int(pid)) == start
+    return pid.isdigit() and process_start(int(pid)) == start
 
 
 def _parent_dirs(name: str) -> list[Path]:

@@ -13,6 +13,17 @@ import time
 import psutil
 
 
+def process_start(pid: int) -> str:
+    """Start time of process ``pid`` in clock ticks since boot ("" when it is gone): with the pid,
+    it names one process for good (a reused pid has another start time)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode(errors="replace")
+    except OSError:
+        return ""
+    return stat[stat.rfind(")") + 2:].split()[19]
+
+
 class TreeMemory:
     """Memory a job's processes add to their warm worker, sampled from /proc.
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +45,27 @@ class Run:
 def processes_of_runner(pid: int) -> list[int]:
     """Live processes started by the runner ``pid`` (its workers and their jobs carry its pid in a marker)."""
     return processes_with_env(f"AMLB_WORKER_ID={pid}-")
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.25)
+
+
+def kill_runner_tree(proc: subprocess.Popen) -> None:
+    """SIGKILL the runner, its process group and every process it started (sandboxed workers included)."""
+    for pid in [proc.pid, *processes_of_runner(proc.pid)]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
 
 
 def run_amlb(*args: str, timeout: float = 300, env: dict[str, str] | None = None) -> Run:
