@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from amlb.analysis.baselines import borrow_constant_predictor
+from amlb.analysis.budget import budget_compliance
 from amlb.analysis.mob import BTTree, bttree
 from amlb.analysis.leaderboard import Leaderboard, compute_leaderboard
 from amlb.analysis.load import join_meta, meta_from_results
@@ -112,7 +113,8 @@ def write_analysis(df: pd.DataFrame, outdir: str | Path, options: AnalysisOption
     flags of the normalisation), ``tasks_left_out.csv`` (task, reason), ``bttree.json`` and
     ``bttree.txt`` (when meta-features are known; meta-features missing for some task are
     left out and listed in ``meta_features_left_out``), ``pareto_<infer|train|energy>.csv``,
-    ``failures.csv``, the images of :mod:`amlb.analysis.plots` in ``options.plots`` formats
+    ``failures.csv``, ``budget_compliance.csv`` (per framework, when the rows record their
+    budgets: :mod:`amlb.analysis.budget`), the images of :mod:`amlb.analysis.plots` in ``options.plots`` formats
     and ``analysis.json`` (what was analysed, what was skipped and why,
     and the file list). Everything is computed on the same tasks.
 
@@ -179,6 +181,9 @@ def write_analysis(df: pd.DataFrame, outdir: str | Path, options: AnalysisOption
             save_csv(f"pareto_{name}.csv", fronts[name][0])
     analysed = d[d["task"].isin(lb.taskset.tasks)]
     save_csv("failures.csv", failure_table(analysed))
+    budget = budget_compliance(d)
+    if len(budget):
+        save_csv("budget_compliance.csv", budget)
     if tree is not None:
         save_json("bttree.json", {**tree.to_json(), "meta_features_left_out": gaps})
         (out / "bttree.txt").write_text(tree.to_text() + "\n")

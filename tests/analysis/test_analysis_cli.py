@@ -87,6 +87,7 @@ def _our_results(directory: Path) -> None:
                 rec = JobRecord(id=f"file/t{t}", task=f"t{t}", framework=fw, constraint="test", fold=fold,
                                 type="binary", result=result, metric="auc", training_duration=5.0 + 10 * s,
                                 predict_duration=0.1, info="" if ok else "MemoryError",
+                                budget_seconds=20.0, duration=7.0 + 10 * s if ok else 30.0,
                                 status=Status.OK if ok else Status.MEMORY_LIMIT,
                                 infer_seconds_per_row={1: 1e-3 * (1 + s), 1000: 1e-5 * (1 + s)},
                                 energy={"energy_kwh": 1e-4 * (1 + 3 * s)},
@@ -110,5 +111,9 @@ def test_analyze_our_results_directory(tmp_path):
     assert energy["on_front"].any()
     failures = pd.read_csv(out / "failures.csv")
     assert failures.to_dict("records") == [{"framework": "flaml", "status": "memory_limit", "jobs": 1, "example": "MemoryError"}]
+    budget = pd.read_csv(out / "budget_compliance.csv").set_index("framework")
+    assert budget.loc["flaml", "jobs"] == 24 and budget.loc["flaml", "job_within"] == 23
+    assert budget.loc["flaml", "max_overrun_s"] == pytest.approx(10.0)  # the failed job: 30 s on a 20 s budget
+    assert budget.loc["autogluon", "job_within"] == 24 and budget.loc["autogluon", "max_overrun_s"] == pytest.approx(-5.0)
     tree = json.loads((out / "bttree.json").read_text())
     assert tree["variables"] == ["n_rows", "n_features"] and tree["n_subjects"] == 24
