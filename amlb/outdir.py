@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from amlb.errors import UserError
+from amlb.plan import AUTO_SEED_BASE
 
 class OutputLock:
     """An exclusive flock on the output directory itself, held while a runner uses it.
@@ -99,15 +100,23 @@ def is_disk_full(error: BaseException) -> bool:
 
 
 def run_identity(frameworks: list[str], benchmark: str, constraint: str, mode: str, tasks: dict[str, list[int]],
-                 seed: int) -> dict[str, Any]:
-    """What makes a run that run: stored with its results, compared on resume."""
+                 seed: int | str, repeats: dict[str, int] | None = None) -> dict[str, Any]:
+    """What makes a run that run: stored with its results, compared on resume.
+
+    ``seed: auto`` is stored as the number runs stored before it existed (42, one seed per fold);
+    ``seed_fixed`` tells a fixed seed from it (stores without the key are not compared on it).
+    """
     return {"frameworks": list(frameworks), "benchmark": benchmark, "constraint": constraint, "mode": mode,
-            "tasks": {name: sorted(folds) for name, folds in tasks.items()}, "seed": seed}
+            "tasks": {name: sorted(folds) for name, folds in tasks.items()},
+            "seed": AUTO_SEED_BASE if seed == "auto" else int(seed), "seed_fixed": seed != "auto",
+            "repeats": dict(repeats or {})}
 
 
 def _describe(key: str, value: Any) -> str:
     if key == "tasks":
         return "; ".join(f"{name} folds {','.join(map(str, folds))}" for name, folds in value.items()) or "none"
+    if key == "repeats":
+        return "; ".join(f"{name} {n} repeat(s)" for name, n in value.items()) or "none"
     if isinstance(value, list):
         return ",".join(map(str, value))
     return str(value)
