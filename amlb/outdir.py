@@ -115,6 +115,8 @@ def run_identity(frameworks: list[str], benchmark: str, constraint: str, mode: s
 def _describe(key: str, value: Any) -> str:
     if key == "tasks":
         return "; ".join(f"{name} folds {','.join(map(str, folds))}" for name, folds in value.items()) or "none"
+    if key == "seed_fixed":
+        return "a fixed seed" if value else "seed auto (one per fold)"
     if key == "repeats":
         return "; ".join(f"{name} {n} repeat(s)" for name, n in value.items()) or "none"
     if isinstance(value, list):
