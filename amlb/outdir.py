@@ -105,11 +105,12 @@ def run_identity(frameworks: list[str], benchmark: str, constraint: str, mode: s
 
     ``seed: auto`` is stored as the number runs stored before it existed (42, one seed per fold);
     ``seed_fixed`` tells a fixed seed from it (stores without the key are not compared on it).
+    ``repeats`` names the tasks that run more than one repeat (usually none).
     """
     return {"frameworks": list(frameworks), "benchmark": benchmark, "constraint": constraint, "mode": mode,
             "tasks": {name: sorted(folds) for name, folds in tasks.items()},
             "seed": AUTO_SEED_BASE if seed == "auto" else int(seed), "seed_fixed": seed != "auto",
-            "repeats": dict(repeats or {})}
+            "repeats": {name: n for name, n in (repeats or {}).items() if n > 1}}
 
 
 def _describe(key: str, value: Any) -> str:

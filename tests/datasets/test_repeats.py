@@ -94,6 +94,12 @@ def test_repeats_run_as_jobs_with_their_own_seeds_and_rows(user):
 
     loaded = load_results([user["root"] / "run"])
     assert sorted(loaded["fold"]) == [0, 1, 2, 3] and sorted(loaded["fold_in_repeat"]) == [0, 0, 1, 1]
+    # resuming it with another number of repeats is resuming another run: refused, naming it
+    constraints = user["root"] / "user" / "constraints.yaml"
+    constraints.write_text(CONSTRAINTS.replace("repeats: 2", "repeats: 1"))
+    refused = run(user, "constantpredictor", "openml/t/9001", "rep2", "--resume")
+    assert refused.returncode == 2 and "repeats of the run" in refused.stderr, refused.stderr[-2000:]
+    constraints.write_text(CONSTRAINTS)
     # a second run with the constraint's default (one repeat) is today's run: repeat 0 only
     once = run(user, "constantpredictor", "openml/t/9001", "once", out="once")
     assert once.returncode == 0, once.stderr[-3000:]
