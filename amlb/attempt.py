@@ -15,6 +15,7 @@ from pathlib import Path
 from amlb import __version__
 from amlb.config import Config
 from amlb.datasets.api import TaskData
+from amlb.datasets.planned import planned_task_id, planned_type
 from amlb.errors import DataError
 from amlb.execution.api import Executor
 from amlb.execution.local import WorkerStartError
@@ -22,6 +23,7 @@ from amlb.jobs import JobSettings, conclude, job_dir, log_tail, prepare
 from amlb.metering_hook import EnergyHook
 from amlb.plan import Job
 from amlb.record import JobRecord, Status
+from amlb.scoring import main_metric
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,17 @@ def this_host() -> str:
 
 
 def new_record(job: Job, task: TaskData | None, attempt: int, ctx: AttemptContext) -> JobRecord:
-    """The record of an attempt before it runs (status ``running``)."""
+    """The record of an attempt before it runs (status ``running``).
+
+    Without the task's data (it could not be opened), id, type and metric are what the task
+    definition says (:mod:`amlb.datasets.planned`), so failed rows still carry them.
+    """
     spec = job.task
+    task_type = task.type if task else planned_type(spec)
     return JobRecord(
-        id=task.id if task else f"task/{spec.name}", task=spec.name, framework=job.framework.name,
-        constraint=job.constraint.name, fold=job.fold, type=task.type if task else "",
+        id=task.id if task else planned_task_id(spec), task=spec.name, framework=job.framework.name,
+        constraint=job.constraint.name, fold=job.fold, repeat=job.repeat, type=task_type,
+        metric=main_metric(task_type, spec.metric) if (task_type or spec.metric) else "",
         mode=ctx.mode, version=job.framework.version, params=job.params_json,
         app_version=f"amlb {__version__}", seed=job.seed, attempt=attempt, run_id=ctx.run_id,
         budget_seconds=job.budget_seconds, cores=job.cores, memory_mb=job.memory_mb, host=ctx.host,
@@ -79,7 +87,7 @@ def run_attempt(job: Job, task: TaskData, executor: Executor, cpus: tuple[int, .
         on_start(record)
     start = time.monotonic()
     try:
-        files = task.fold(job.fold)
+        files = task.fold(job.fold, job.repeat)
     except DataError as e:
         record.status, record.error_type, record.info = Status.DATA_ERROR, type(e).__name__, e.one_line()
         record.duration = time.monotonic() - start

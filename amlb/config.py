@@ -22,6 +22,7 @@ from amlb.resources import resource_path
 
 #: types of keys whose default is null
 NULLABLE: dict[str, tuple[type, ...]] = {
+    "seed": (str, int),  # not nullable: auto or a number (the default is text)
     "openml.server": (str,), "openml.apikey": (str,),
     "environments.python": (str,),
     "job.cores": (int,), "job.max_runtime_seconds": (int, float), "job.max_mem_size_mb": (int,),
@@ -43,7 +44,7 @@ def _number(minimum: float, *, strict: bool = False) -> Callable[[Any], bool]:
 
 #: allowed ranges of numeric keys: (check, what the value must be)
 RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "seed": (_number(0), "a whole number >= 0"),
+    "seed": (lambda v: v == "auto" or (_number(0)(v) and isinstance(v, int)), "auto or a whole number >= 0"),
     "parallel": (_number(1), "at least 1"),
     "job.cores": (_number(1), "at least 1"),
     "job.max_runtime_seconds": (_number(0, strict=True), "a finite number of seconds > 0"),

@@ -75,6 +75,7 @@ class Constraint:
     max_runtime_seconds: float
     cores: int
     max_mem_size_mb: int | None
+    repeats: int | None = None  # repeats of a repeated cross-validation to run (None: 1)
 
 
 def adapter_dirs(config: Config) -> list[Path]:
@@ -252,7 +253,7 @@ def load_constraint(name: str, config: Config) -> Constraint:
         raise UserError(f"unknown constraint '{name}'", hint)
     p = presets[name]
     if not isinstance(p, dict):
-        raise UserError(f"constraint '{name}' must be a mapping of folds, max_runtime_seconds, cores, max_mem_size_mb",
+        raise UserError(f"constraint '{name}' must be a mapping of folds, repeats, max_runtime_seconds, cores, max_mem_size_mb",
                         "see resources/constraints.yaml")
     check_limits(p, f"constraint '{name}'")
     job = config["job"]
@@ -262,12 +263,13 @@ def load_constraint(name: str, config: Config) -> Constraint:
 
     return Constraint(
         name=name, folds=p.get("folds"), max_runtime_seconds=float(pick("max_runtime_seconds", 3600)),
-        cores=int(pick("cores", 1)), max_mem_size_mb=pick("max_mem_size_mb", None))
+        cores=int(pick("cores", 1)), max_mem_size_mb=pick("max_mem_size_mb", None), repeats=p.get("repeats"))
 
 
 #: resource keys of constraints and tasks: (check, what the value must be)
 _LIMITS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "folds": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
+    "repeats": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
     "max_runtime_seconds": (lambda v: _real(v) and v > 0, "a finite number of seconds > 0"),
     "cores": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
     "max_mem_size_mb": (lambda v: _whole(v) and v >= 1, "a whole number of MB >= 1"),
@@ -289,7 +291,7 @@ def check_limits(values: dict, where: str) -> None:
             raise UserError(f"{key} of {where} must be {what}, got {values[key]!r}", "correct its value")
 
 
-_TASK_KEYS = {"name", "openml_task_id", "openml_dataset_id", "dataset", "builtin", "folds", "metric",
+_TASK_KEYS = {"name", "openml_task_id", "openml_dataset_id", "dataset", "builtin", "folds", "repeats", "metric",
               "description", "max_runtime_seconds", "cores", "max_mem_size_mb", "target", "type", "fold_seed"}
 
 
@@ -346,7 +348,8 @@ def load_benchmark(name: str, config: Config) -> list[TaskSpec]:
         specs.append(TaskSpec(
             name=str(entry["name"]), openml_task_id=entry.get("openml_task_id"),
             openml_dataset_id=entry.get("openml_dataset_id"), dataset=entry.get("dataset"),
-            builtin=entry.get("builtin"), folds=entry.get("folds"), metric=entry.get("metric"),
+            builtin=entry.get("builtin"), folds=entry.get("folds"), repeats=entry.get("repeats"),
+            metric=entry.get("metric"),
             description=str(entry.get("description", "")), source_file=str(path), extra=extra))
     _check_task_names(specs, str(path))
     return specs

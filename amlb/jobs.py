@@ -58,7 +58,8 @@ class JobSettings:
 
 
 def job_dir(out_dir: Path, job: Job, attempt: int) -> Path:
-    return out_dir / "jobs" / job.framework.name / folder_name(job.task.name) / f"fold{job.fold}" / f"attempt{attempt}"
+    sample = f"fold{job.fold}" if not job.repeat else f"repeat{job.repeat}.fold{job.fold}"
+    return out_dir / "jobs" / job.framework.name / folder_name(job.task.name) / sample / f"attempt{attempt}"
 
 
 def prepare(job: Job, task: TaskData, files: FoldFiles, directory: Path, cpus: tuple[int, ...],

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from amlb.errors import UserError
+from amlb.plan import AUTO_SEED_BASE
 
 class OutputLock:
     """An exclusive flock on the output directory itself, held while a runner uses it.
@@ -103,22 +104,33 @@ def is_disk_full(error: BaseException) -> bool:
 
 
 def run_identity(frameworks: list[str], benchmark: str, constraint: str, mode: str, tasks: dict[str, list[int]],
-                 seed: int) -> dict[str, Any]:
-    """What makes a run that run: stored with its results, compared on resume."""
+                 seed: int | str, repeats: dict[str, int] | None = None) -> dict[str, Any]:
+    """What makes a run that run: stored with its results, compared on resume.
+
+    ``seed: auto`` is stored as the number runs stored before it existed (42, one seed per fold);
+    ``seed_fixed`` tells a fixed seed from it (stores without the key are not compared on it).
+    ``repeats`` names the tasks that run more than one repeat (usually none).
+    """
     return {"frameworks": list(frameworks), "benchmark": benchmark, "constraint": constraint, "mode": mode,
-            "tasks": {name: sorted(folds) for name, folds in tasks.items()}, "seed": seed}
+            "tasks": {name: sorted(folds) for name, folds in tasks.items()},
+            "seed": AUTO_SEED_BASE if seed == "auto" else int(seed), "seed_fixed": seed != "auto",
+            "repeats": {name: n for name, n in (repeats or {}).items() if n > 1}}
 
 
 def _describe(key: str, value: Any) -> str:
     if key == "tasks":
         return "; ".join(f"{name} folds {','.join(map(str, folds))}" for name, folds in value.items()) or "none"
+    if key == "seed_fixed":
+        return "a fixed seed" if value else "seed auto (one per fold)"
+    if key == "repeats":
+        return "; ".join(f"{name} {n} repeat(s)" for name, n in value.items()) or "none"
     if isinstance(value, list):
         return ",".join(map(str, value))
     return str(value)
 
 
 #: what --extend may add to; every other key of the identity is what the finished jobs mean
-EXTENDABLE = ("frameworks", "tasks")
+EXTENDABLE = ("frameworks", "tasks", "repeats")
 
 
 def run_limits(max_runtime_seconds: float, cores: int, max_mem_size_mb: int | None) -> dict[str, Any]:
@@ -155,7 +167,7 @@ def check_same_run(stored: dict[str, Any], current: dict[str, Any], out: Path) -
 
 
 def extend_run(stored: dict[str, Any], current: dict[str, Any], limits: dict[str, Any], out: Path) -> dict[str, Any]:
-    """The stored run (its meta) with this command's frameworks, tasks and folds added.
+    """The stored run (its meta) with this command's frameworks, tasks, folds and repeats added.
 
     Refused, naming what differs, when the command changes what the run's finished jobs mean:
     benchmark, constraint, mode, seed, or the constraint's limits."""
@@ -175,4 +187,5 @@ def extend_run(stored: dict[str, Any], current: dict[str, Any], limits: dict[str
     plans = stored.get("plans") or [{k: stored[k] for k in current if k in stored}]
     if current not in plans:
         plans = [*plans, current]
-    return {**stored, "frameworks": frameworks, "tasks": tasks, "plans": plans}
+    repeats = {**(stored.get("repeats") or {}), **current.get("repeats", {})}
+    return {**stored, "frameworks": frameworks, "tasks": tasks, "repeats": repeats, "plans": plans}

@@ -1,4 +1,9 @@
-"""The plan of a run: frameworks x tasks x folds under one constraint, as typed jobs."""
+"""The plan of a run: frameworks x tasks x repeats x folds under one constraint, as typed jobs.
+
+Seeds: with ``seed: auto`` (the default) job (repeat r, fold i) of a task with k folds runs with
+``AUTO_SEED_BASE + r * k + i`` (repeat 0: ``42 + i``, the seeds runs always had); a number
+fixes the seed of every job, as AMLB does with ``-Xseed=N``.
+"""
 from __future__ import annotations
 
 import json
@@ -10,9 +15,13 @@ from amlb.errors import DataError, UserError
 from amlb.store import job_key
 
 
+#: the first seed of ``seed: auto``
+AUTO_SEED_BASE = 42
+
+
 @dataclass(frozen=True)
 class Job:
-    """One unit of work: a framework on one fold of one task under a constraint."""
+    """One unit of work: a framework on one fold of one repeat of one task under a constraint."""
 
     framework: FrameworkDef
     task: TaskSpec
@@ -22,10 +31,16 @@ class Job:
     budget_seconds: float
     cores: int
     memory_mb: int | None
+    repeat: int = 0
 
     @property
     def key(self) -> str:
-        return job_key(self.framework.name, self.task.name, self.constraint.name, self.fold)
+        return job_key(self.framework.name, self.task.name, self.constraint.name, self.fold, self.repeat)
+
+    @property
+    def label(self) -> str:
+        """How messages name the job's sample: ``fold 3``, or ``repeat 1 fold 3``."""
+        return f"repeat {self.repeat} fold {self.fold}" if self.repeat else f"fold {self.fold}"
 
     @property
     def params_json(self) -> str:
@@ -40,6 +55,8 @@ class PlannedTask:
     data: TaskData | None = None
     error: DataError | None = None
     folds: list[int] = field(default_factory=list)
+    repeats: int = 1  # repeats 0..repeats-1 run, each with ``folds``
+    n_folds: int | None = None  # the task's own number of folds (seeds of repeats > 0 count them)
 
 
 def select_folds(spec: TaskSpec, n_folds: int | None, constraint: Constraint, requested: list[int] | None) -> list[int]:
@@ -56,17 +73,34 @@ def select_folds(spec: TaskSpec, n_folds: int | None, constraint: Constraint, re
     return list(range(limit))
 
 
+def select_repeats(spec: TaskSpec, n_repeats: int | None, constraint: Constraint) -> int:
+    """How many repeats run: the task's ``repeats``, else the constraint's (default 1), at most the
+    task's own (an OpenML task with 10 x 10-fold CV has 10; other tasks have 1)."""
+    wanted = spec.repeats or constraint.repeats or 1
+    return max(1, min(wanted, n_repeats or 1))
+
+
+def job_seed(seed: int | str, fold: int, repeat: int = 0, n_folds: int | None = None) -> int:
+    """The seed of one job: fixed when the user gave a number, else one per repeat and fold (see above)."""
+    if seed != "auto":
+        return int(seed)
+    return AUTO_SEED_BASE + repeat * (n_folds or fold + 1) + fold
+
+
 def make_jobs(frameworks: list[FrameworkDef], tasks: list[PlannedTask], constraint: Constraint,
-              seed: int) -> list[Job]:
-    """Jobs in task, fold, framework order: results fill in task by task across frameworks."""
+              seed: int | str) -> list[Job]:
+    """Jobs in task, repeat, fold, framework order: results fill in task by task across frameworks."""
     jobs = []
     for task in tasks:
         extra = task.spec.extra
-        for fold in task.folds:
-            for fw in frameworks:
-                jobs.append(Job(
-                    framework=fw, task=task.spec, fold=fold, constraint=constraint, seed=seed + fold,
-                    budget_seconds=float(extra.get("max_runtime_seconds", constraint.max_runtime_seconds)),
-                    cores=int(extra.get("cores", constraint.cores)),
-                    memory_mb=extra.get("max_mem_size_mb", constraint.max_mem_size_mb)))
+        n_folds = task.n_folds or (max(task.folds) + 1 if task.folds else None)
+        for repeat in range(task.repeats):
+            for fold in task.folds:
+                for fw in frameworks:
+                    jobs.append(Job(
+                        framework=fw, task=task.spec, fold=fold, constraint=constraint, repeat=repeat,
+                        seed=job_seed(seed, fold, repeat, n_folds),
+                        budget_seconds=float(extra.get("max_runtime_seconds", constraint.max_runtime_seconds)),
+                        cores=int(extra.get("cores", constraint.cores)),
+                        memory_mb=extra.get("max_mem_size_mb", constraint.max_mem_size_mb)))
     return jobs

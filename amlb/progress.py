@@ -80,7 +80,7 @@ class Progress:
 
 
 def _label(job: "Job") -> str:
-    return f"{job.framework.name} {job.task.name} fold {job.fold}"
+    return f"{job.framework.name} {job.task.name} {job.label}"
 
 
 def summary_table(records: list[JobRecord]) -> Table:

@@ -61,6 +61,11 @@ AMLB_COLUMNS: tuple[str, ...] = (
     "predict_duration", "models_count", "seed", "info",
 )
 
+#: AMLB's inference time columns are ``infer_batch_size_{data}_{N}``: median seconds to predict a batch of N
+#: rows, ``data`` being ``file`` (read from a file by the predict call) or ``df`` (an in-memory DataFrame).
+#: Our adapters time in-memory DataFrames, so our batches are AMLB's ``df`` ones.
+AMLB_INFER_PREFIX = "infer_batch_size_df_"
+
 
 @dataclass
 class JobRecord:
@@ -90,6 +95,9 @@ class JobRecord:
 
     # --- our columns ---
     status: Status = Status.RUNNING
+    #: the repeat of a repeated cross-validation (OpenML's repeat); ``fold`` is the fold within it.
+    #: Records stored before repeats existed have none: repeat 0.
+    repeat: int = 0
     error_type: str = ""  # exception type or signal name for failures
     attempt: int = 1
     run_id: str = ""
@@ -120,9 +128,9 @@ class JobRecord:
     log_tail: str = ""
 
     @property
-    def key(self) -> tuple[str, str, str, int]:
+    def key(self) -> tuple[str, str, str, int, int]:
         """What makes a job unique within a run."""
-        return (self.framework, self.task, self.constraint, self.fold)
+        return (self.framework, self.task, self.constraint, self.fold, self.repeat)
 
     def to_row(self) -> dict[str, Any]:
         """Flatten to one results.csv row (AMLB columns, metrics, ours, meta-features)."""
@@ -136,6 +144,8 @@ class JobRecord:
             row[f.name] = getattr(self, f.name)
         for size, secs in sorted(self.infer_seconds_per_row.items()):
             row[f"infer_s_per_row_{size}"] = secs
+        for size, secs in sorted(self.infer_seconds_per_row.items()):  # AMLB's name: seconds per batch
+            row[f"{AMLB_INFER_PREFIX}{size}"] = secs * size
         for k, v in self.energy.items():
             row[k] = v
         for k, v in self.meta_features.items():

@@ -44,7 +44,7 @@ from amlb.outdir import (
     run_identity,
     run_limits,
 )
-from amlb.plan import Job, PlannedTask, make_jobs, select_folds
+from amlb.plan import Job, PlannedTask, make_jobs, select_folds, select_repeats
 from amlb.progress import Progress
 from amlb.record import INTERRUPTED, JobRecord, Status
 from amlb.store import ResultStore, job_key, needs_run, settle_runner_deaths
@@ -126,6 +126,8 @@ def open_tasks(request: RunRequest, progress: Progress) -> list[PlannedTask]:
                                    f"{str(e).strip()[:200]})", "check the dataset")
         n_folds = task.data.n_folds if task.data else None
         task.folds = select_folds(spec, n_folds, request.constraint, request.folds)
+        task.n_folds = n_folds
+        task.repeats = select_repeats(spec, task.data.n_repeats if task.data else None, request.constraint)
         planned.append(task)
     return planned
 
@@ -149,7 +151,7 @@ class Run:
         """An attempt under way: a run interrupted now reruns the job on resume."""
         with self.lock:
             self.store.save(record)
-            self.in_flight[job_key(record.framework, record.task, record.constraint, record.fold)] = record
+            self.in_flight[job_key(record.framework, record.task, record.constraint, record.fold, record.repeat)] = record
 
     def mark_interrupted(self) -> None:
         """The run is stopping (Ctrl-C): its running attempts were stopped by us, not the cause of a runner death."""
@@ -171,7 +173,7 @@ class Run:
         if final:
             self.progress.job_finished(job, record)
         else:
-            self.progress.note(f"retrying {job.framework.name} {job.task.name} fold {job.fold} "
+            self.progress.note(f"retrying {job.framework.name} {job.task.name} {job.label} "
                                f"after an infrastructure error: {record.info}")
 
     def record_failure(self, job: Job, task: TaskData | None, status: Status, error_type: str, info: str,
@@ -257,7 +259,8 @@ def _run_locked(request: RunRequest) -> RunSummary:
             cluster = connect(scheduler, float(request.config["dask"]["connect_timeout_s"]))
         planned = open_tasks(request, progress)  # bad input stops here, before anything is written
         identity = run_identity([f.name for f in request.frameworks], request.benchmark, request.constraint.name,
-                                request.mode, {t.spec.name: t.folds for t in planned}, int(request.config["seed"]))
+                                request.mode, {t.spec.name: t.folds for t in planned}, request.config["seed"],
+                                {t.spec.name: t.repeats for t in planned})
         limits = run_limits(request.constraint.max_runtime_seconds, request.constraint.cores,
                             request.constraint.max_mem_size_mb)
         extended = None
@@ -281,10 +284,11 @@ def _run_locked(request: RunRequest) -> RunSummary:
     stopping = threading.Event()  # set when the run ends early (Ctrl-C): slots take no further job
     run_state: Run | None = None
     try:
-        jobs = make_jobs(request.frameworks, planned, request.constraint, int(request.config["seed"]))
+        jobs = make_jobs(request.frameworks, planned, request.constraint, request.config["seed"])
         if request.resume:
             for record in settle_runner_deaths(store):
-                progress.note(f"{record.framework} {record.task} fold {record.fold}: {record.info}")
+                progress.note(f"{record.framework} {record.task} {'repeat %d ' % record.repeat if record.repeat else ''}"
+                              f"fold {record.fold}: {record.info}")
         previous = store.latest() if request.resume else {}
         todo = [j for j in jobs if needs_run(previous.get(j.key), request.retry_failed)]
         progress.total = len(todo)

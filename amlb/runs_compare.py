@@ -1,6 +1,6 @@
 """Two runs side by side: per framework and task, the difference in result and time, and whether it is significant.
 
-Results are paired by (framework, task, fold): only folds both runs finished ``ok`` count. Per
+Results are paired by (framework, task, repeat, fold): only folds both runs finished ``ok`` count. Per
 (framework, task) the test is a Wilcoxon signed-rank test over the paired folds; per framework,
 over the tasks' mean differences (as the analysis module compares frameworks across tasks). With
 fewer than 6 pairs no two-sided Wilcoxon p-value can reach 0.05: the p-value is still shown,
@@ -31,10 +31,10 @@ class Comparison:
 
 
 def _ok_results(run: RunInfo) -> pd.DataFrame:
-    rows = [{"framework": r.framework, "task": r.task, "fold": r.fold, "metric": r.metric, "result": r.result,
-             "training_duration": r.training_duration}
+    rows = [{"framework": r.framework, "task": r.task, "repeat": r.repeat, "fold": r.fold, "metric": r.metric,
+             "result": r.result, "training_duration": r.training_duration}
             for r in run.records if r.status is Status.OK and r.result is not None and math.isfinite(r.result)]
-    return pd.DataFrame(rows, columns=["framework", "task", "fold", "metric", "result", "training_duration"])
+    return pd.DataFrame(rows, columns=["framework", "task", "repeat", "fold", "metric", "result", "training_duration"])
 
 
 def _wilcoxon(diffs: pd.Series) -> float:
@@ -50,7 +50,7 @@ def _wilcoxon(diffs: pd.Series) -> float:
 
 def compare_runs(a: RunInfo, b: RunInfo) -> Comparison:
     ra, rb = _ok_results(a), _ok_results(b)
-    pairs = ra.merge(rb, on=["framework", "task", "fold"], suffixes=("_a", "_b"))
+    pairs = ra.merge(rb, on=["framework", "task", "repeat", "fold"], suffixes=("_a", "_b"))
     keys_a = {f"{f}/{t}" for f, t in {(r.framework, r.task) for r in a.records}}
     keys_b = {f"{f}/{t}" for f, t in {(r.framework, r.task) for r in b.records}}
     task_rows = []

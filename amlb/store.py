@@ -30,8 +30,11 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 DB_NAME = "results.db"
 
 
-def job_key(framework: str, task: str, constraint: str, fold: int) -> str:
-    return f"{framework}|{task}|{constraint}|{fold}"
+def job_key(framework: str, task: str, constraint: str, fold: int, repeat: int = 0) -> str:
+    """A job's key in the store. Repeat 0 keeps the key stores had before repeats existed, so
+    their runs open and resume as they are (no migration: records are JSON, a missing repeat is 0)."""
+    base = f"{framework}|{task}|{constraint}|{fold}"
+    return base if not repeat else f"{base}|r{repeat}"
 
 
 class ResultStore:
@@ -53,7 +56,7 @@ class ResultStore:
     # --- writing ---------------------------------------------------------------------
     def save(self, record: JobRecord) -> None:
         """Insert or update an attempt (the same attempt is rewritten when it finishes)."""
-        key = job_key(record.framework, record.task, record.constraint, record.fold)
+        key = job_key(record.framework, record.task, record.constraint, record.fold, record.repeat)
         self.db.execute("INSERT OR REPLACE INTO attempts (job_key, attempt, status, record) VALUES (?, ?, ?, ?)",
                         (key, record.attempt, record.status.value, record.to_json()))
 
@@ -78,7 +81,7 @@ class ResultStore:
 
     def to_frame(self, records: Iterable[JobRecord] | None = None) -> pd.DataFrame:
         recs = sorted(records if records is not None else self.latest().values(),
-                      key=lambda r: (r.framework, r.task, r.fold, r.constraint))
+                      key=lambda r: (r.framework, r.task, r.repeat, r.fold, r.constraint))
         return pd.DataFrame([r.to_row() for r in recs])
 
     def export_csv(self, path: Path) -> pd.DataFrame:

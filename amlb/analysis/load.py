@@ -92,7 +92,7 @@ def _read_one(path: Path) -> pd.DataFrame:
         if c in df.columns:
             df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
     for c in df.columns:
-        if c.startswith(("infer_s_per_row_", "energy_")) and c not in TEXT_COLUMNS:
+        if c.startswith(("infer_s_per_row_", "infer_batch_size_", "energy_")) and c not in TEXT_COLUMNS:
             converted = pd.to_numeric(df[c], errors="coerce")
             if converted.notna().sum() >= df[c].notna().sum():
                 df[c] = converted.astype(float)
@@ -103,6 +103,7 @@ def _read_one(path: Path) -> pd.DataFrame:
     if fold.isna().any():
         raise UserError(f"{path}: non-numeric fold values", "fold must be an integer")
     df["fold"] = fold.astype(int)
+    _repeats_as_folds(df)
     for c in TEXT_COLUMNS:
         if c not in df.columns:
             df[c] = ""
@@ -124,6 +125,21 @@ def _read_one(path: Path) -> pd.DataFrame:
         df["status"] = np.where(has_result, "ok", "failed")
     df.loc[df["status"] != "ok", "result"] = np.nan
     return df
+
+
+def _repeats_as_folds(df: pd.DataFrame) -> None:
+    """A repeat of a repeated cross-validation is another fold sample: with a ``repeat`` column
+    (our runner's), ``fold`` becomes ``repeat * folds + fold`` per task (``folds``: the task's highest
+    fold + 1) and the fold within its repeat is kept in ``fold_in_repeat``. Without repeats nothing changes."""
+    if "repeat" not in df.columns:
+        return
+    repeat = pd.to_numeric(df["repeat"], errors="coerce").fillna(0).astype(int)
+    df["repeat"] = repeat
+    if not (repeat > 0).any():
+        return
+    folds = df.groupby(["source", "task"])["fold"].transform("max") + 1
+    df["fold_in_repeat"] = df["fold"]
+    df["fold"] = repeat * folds + df["fold"]
 
 
 def _name_key(name: str) -> str:

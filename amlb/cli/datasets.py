@@ -39,7 +39,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         p.add_argument("--cache-dir", help=f"the Parquet data cache (config data.cache_dir; default {DEFAULT_CACHE_DIR})")
         p.add_argument("--openml-cache-dir", help="openml-python's cache (config openml.cache_dir)")
         if action == "prefetch":
-            p.add_argument("--write-folds", action="store_true", help="also write every fold's files")
+            p.add_argument("--write-folds", action="store_true", help="also write every fold's files (of every repeat)")
         else:
             p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
@@ -134,15 +134,17 @@ def prefetch(specs: list[Any], cfg: Any, write_folds: bool) -> int:
         try:
             task = open_task(spec, cfg)
             if write_folds:
-                for fold in range(task.n_folds):
-                    task.fold(fold)
+                for repeat in range(task.n_repeats):
+                    for fold in range(task.n_folds):
+                        task.fold(fold, repeat)
         except UserError as e:
             failures += 1
             print(f" failed: {e.one_line()}", file=sys.stderr)
             continue
         meta = task.meta_features
         print(f" ok: {task.id}, {task.type}, {meta['n_rows']} rows x {meta['n_features']} features, "
-              f"{task.n_folds} folds ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
+              f"{task.n_folds} folds{f' x {task.n_repeats} repeats' if task.n_repeats > 1 else ''} "
+              f"({time.perf_counter() - start:.1f} s)", file=sys.stderr)
     print(f"{len(specs) - failures} of {len(specs)} task(s) in the cache {cfg.cache_dir}", file=sys.stderr)
     return 2 if failures else 0
 
@@ -159,6 +161,7 @@ def describe(task: Any) -> dict[str, Any]:
         "target_decided": details.pop("target_note", ""),
         "class_labels": task.class_labels,
         "folds": task.n_folds,
+        "repeats": task.n_repeats,
         "folds_from": details.pop("folds", ""),
         "n_features": len(task.features),
         "meta_features": task.meta_features,
@@ -184,12 +187,13 @@ def info(specs: list[Any], cfg: Any, as_json: bool) -> int:
 def _as_text(entry: dict[str, Any]) -> str:
     labels = entry["class_labels"]
     shown = ", ".join(labels[:10]) + (", ..." if len(labels) > 10 else "") if labels else "-"
+    repeats = f" x {entry['repeats']} repeats" if entry["repeats"] > 1 else ""
     lines = [
         f"{entry['name']}  ({entry['id']})",
         f"  type         {entry['type']}   <- {entry['type_decided']}",
         f"  target       {entry['target']}   <- {entry['target_decided']}",
         f"  classes      {shown}",
-        f"  folds        {entry['folds']}   <- {entry['folds_from']}",
+        f"  folds        {entry['folds']}{repeats}   <- {entry['folds_from']}",
         f"  meta-features ({entry['meta_features_from']}):",
     ]
     for name, value in entry["meta_features"].items():

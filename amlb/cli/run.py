@@ -20,7 +20,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("framework", nargs="?", help="framework[:tag], or several separated by commas")
     p.add_argument("benchmark", nargs="?", default="example",
                    help="benchmark name (resources/benchmarks/, USERDIR/benchmarks/), a YAML file, "
-                        "openml/s/ID or openml/t/ID (default: example)")
+                        "openml/s/ID or openml/t/ID (test.openml/...: OpenML's test server) (default: example)")
     p.add_argument("constraint", nargs="?", default="example", help="constraint preset (default: example)")
     p.add_argument("-m", "--mode", choices=("local", "docker"), default="local")
     p.add_argument("-f", "--fold", dest="folds", nargs="+", type=_folds, help="only these folds (0-based)")

@@ -26,9 +26,9 @@ def execute(args: argparse.Namespace) -> int:
     if finished:
         console.print(summary_table(finished))
     if args.failures:
-        for r in sorted((r for r in run.records if r.status.is_failure), key=lambda r: (r.framework, r.task, r.fold)):
+        for r in sorted((r for r in run.records if r.status.is_failure), key=lambda r: (r.framework, r.task, r.repeat, r.fold)):
             message = (r.info or "").splitlines()[0][:200] if r.info else ""
-            console.print(f"{r.framework} {r.task} fold {r.fold}: {r.status.value}: {message}", soft_wrap=True)
+            console.print(f"{r.framework} {r.task} {f'repeat {r.repeat} ' if r.repeat else ''}fold {r.fold}: {r.status.value}: {message}", soft_wrap=True)
     if run.count(Status.RUNNING):
         console.print(f"unfinished jobs: continue with  {resume_command(run)}", soft_wrap=True)
     console.print(f"results: {run.path / 'results.csv'}", soft_wrap=True)

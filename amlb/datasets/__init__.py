@@ -18,28 +18,31 @@ from amlb.errors import UserError
 
 __all__ = ["DatasetsConfig", "FoldFiles", "META_FEATURES", "TaskData", "TaskSpec", "open_task", "resolve_benchmark"]
 
-_OPENML_NAME = re.compile(r"^openml/(?P<kind>[std])/(?P<ref>[\w.-]+)$")
+_OPENML_NAME = re.compile(r"^(?P<server>openml|test\.openml)/(?P<kind>[std])/(?P<ref>[\w.-]+)$")
 
 
 def resolve_benchmark(name: str, cfg: DatasetsConfig) -> list[TaskSpec] | None:
     """Task specs of an OpenML benchmark name; None for any other name.
 
     ``openml/s/<id or alias>`` gives the suite's tasks, ``openml/t/<id>`` one task,
-    ``openml/d/<id>`` one dataset (seeded folds over its default target).
+    ``openml/d/<id>`` one dataset (seeded folds over its default target); ``test.openml/...``
+    the same on OpenML's test server (cached apart from the main server's).
     """
     match = _OPENML_NAME.match(name.strip())
     if not match:
         return None
-    from amlb.datasets import openml_source
+    from amlb.datasets import openml_servers, openml_suites
 
-    kind, ref = match["kind"], match["ref"]
+    kind, ref, prefix = match["kind"], match["ref"], match["server"]
+    cfg = openml_servers.for_name_prefix(prefix, cfg)
     if kind == "s":
-        return openml_source.suite_specs(ref, cfg)
+        return openml_suites.suite_specs(ref, cfg)
     if not ref.isdigit():
-        raise UserError(f"{name}: an OpenML {'task' if kind == 't' else 'dataset'} id is a number", f"e.g. openml/{kind}/59")
+        raise UserError(f"{name}: an OpenML {'task' if kind == 't' else 'dataset'} id is a number", f"e.g. {prefix}/{kind}/59")
     if kind == "t":
-        return [openml_source.task_spec(int(ref), cfg)]
-    return [TaskSpec(name=f"openml_d_{ref}", openml_dataset_id=int(ref))]
+        return [openml_suites.task_spec(int(ref), cfg)]
+    server = cfg.openml_server if prefix == "test.openml" else None
+    return [TaskSpec(name=f"openml_d_{ref}", openml_dataset_id=int(ref), openml_server=server)]
 
 
 def open_task(spec: TaskSpec, cfg: DatasetsConfig) -> TaskData:

@@ -29,9 +29,11 @@ class TaskSpec:
     dataset: dict[str, Any] | None = None
     builtin: str | None = None
     folds: int | None = None  # None: the task's own number of folds
+    repeats: int | None = None  # repeats of the task's cross-validation to run; None: the constraint's
     metric: str | None = None  # main metric override
     description: str = ""
     source_file: str = ""  # where it was defined, for error messages
+    openml_server: str | None = None  # the OpenML server of an OpenML task or dataset; None: the configured one
     extra: dict[str, Any] = field(default_factory=dict)  # per-task overrides (max_runtime_seconds, cores ...)
 
 
@@ -63,9 +65,10 @@ class TaskData(Protocol):
     type: str  # binary | multiclass | regression
     target: str
     n_folds: int
+    n_repeats: int  # repeats of its cross-validation (OpenML tasks may have several; other tasks 1)
     class_labels: list[str] | None  # classification: labels in a fixed order
     meta_features: dict[str, Any]
 
-    def fold(self, i: int) -> FoldFiles:
-        """Files of fold ``i`` (0-based), written to the cache on first use."""
+    def fold(self, i: int, repeat: int = 0) -> FoldFiles:
+        """Files of fold ``i`` (0-based) of repeat ``repeat``, written to the cache on first use."""
         ...

@@ -62,31 +62,39 @@ def split_table(fold: int, train_rows: np.ndarray, test_rows: np.ndarray) -> pd.
     return pd.DataFrame({"fold": np.full(len(rows), fold, dtype=np.int32), "row": rows, "test": is_test})
 
 
-def fold_paths(folds_dir: Path, i: int) -> FoldFiles:
-    """Where fold ``i``'s files live.
+def fold_paths(folds_dir: Path, i: int, repeat: int = 0) -> FoldFiles:
+    """Where fold ``i`` of repeat ``repeat`` has its files (repeat 0: ``i/``, as before repeats; else ``rR-i/``).
 
     The test target is kept outside the fold's folder: that folder is what a job sees (Docker
     mounts it read-only), and the answers must not be in it.
     """
-    base = folds_dir / str(i)
+    name = str(i) if not repeat else f"r{repeat}-{i}"
+    base = folds_dir / name
     return FoldFiles(train=base / "train.parquet", test=base / "test.parquet",
-                     test_target=folds_dir / "truth" / str(i) / "test_target.parquet")
+                     test_target=folds_dir / "truth" / name / "test_target.parquet")
 
 
-def write_fold(data_path: Path, splits_path: Path, features: list[str], choice: TargetChoice, folds_dir: Path, i: int) -> FoldFiles:
-    """Write fold ``i``'s files once (atomically, under a lock) and return them.
+def write_fold(data_path: Path, splits_path: Path, features: list[str], choice: TargetChoice, folds_dir: Path, i: int,
+               repeat: int = 0) -> FoldFiles:
+    """Write fold ``i`` of repeat ``repeat`` once (atomically, under a lock) and return its files.
 
-    Rows come from the split table (positions in ``data_path``); the target is typed
-    for the task and rows with a missing target are left out.
+    Rows come from the split table (positions in ``data_path``; a table without a ``repeat``
+    column has repeat 0 only); the target is typed for the task and rows with a missing target
+    are left out.
     """
-    files = fold_paths(folds_dir, i)
+    files = fold_paths(folds_dir, i, repeat)
     # test_target last: its presence marks the fold complete
     paths = [files.train, files.test, files.test_target]
 
     def build() -> None:
         splits = pd.read_parquet(splits_path, filters=[("fold", "==", i)])
+        if "repeat" in splits.columns:
+            splits = splits.loc[splits["repeat"].to_numpy() == repeat]
+        elif repeat:
+            splits = splits.iloc[:0]
         if splits.empty:
-            raise DataError(f"fold {i} is not defined for this task", "ask for a fold below the task's number of folds")
+            raise DataError(f"fold {i} of repeat {repeat} is not defined for this task",
+                            "ask for folds and repeats the task has")
         data = pd.read_parquet(data_path, columns=[*features, choice.target])
         train_rows = splits.loc[~splits["test"], "row"].to_numpy()
         test_rows = splits.loc[splits["test"], "row"].to_numpy()

@@ -5,8 +5,8 @@ description, features and qualities XML and its data file (ARFF, or OpenML's
 Parquet). We convert the data once into our Parquet cache
 (``openml/d/<id>/f<format>-v<version>/data.parquet``) and a task once into its
 folder (``openml/t/<id>/``: ``task.json`` and the split table, from OpenML's
-``datasplits.arff``: fold i is OpenML's fold i of repeat 0). Once a task is in our
-cache, opening it does not touch openml-python or the network.
+``datasplits.arff``: fold i of repeat r is OpenML's fold i of repeat r). Once a task is
+in our cache, opening it does not touch openml-python or the network.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from amlb.datasets import cache, metafeatures
+from amlb.datasets import cache, metafeatures, openml_servers
 from amlb.datasets.api import DatasetsConfig, TaskSpec
 from amlb.datasets.arff import read_arff
 from amlb.datasets.folds import FOLD_SEED
@@ -68,7 +68,7 @@ def _translated(what: str, prefetch: str) -> Iterator[None]:
     except OpenMLServerException as e:
         message = str(e.message).removesuffix(" - None")
         raise DataError(f"{what}: OpenML says {message!r} (code {e.code})",
-                        f"check the id on https://www.openml.org/{_PAGES.get(prefetch.split('/')[1], '')}") from None
+                        f"check the id on {_web(prefetch)}/{_PAGES.get(prefetch.split('/')[1], '')}") from None
     except OpenMLHashException as e:
         raise DataError(f"{what}: downloaded file is corrupt ({str(e)[:120]})", "try again; OpenML may be serving a broken file") from None
     except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, ConnectionError, TimeoutError) as e:
@@ -80,6 +80,10 @@ def _translated(what: str, prefetch: str) -> Iterator[None]:
             f"connect to the network, or run `amlb datasets prefetch {prefetch}` while online "
             "(or copy in a cache that has it)",
         ) from None
+
+
+def _web(prefetch: str) -> str:
+    return "https://test.openml.org" if prefetch.startswith("test.openml/") else "https://www.openml.org"
 
 
 def _call(what: str, prefetch: str, fn: Callable[[], _T]) -> _T:
@@ -101,7 +105,7 @@ def _get_dataset(did: int, prefetch: str, download_data: bool = True) -> Any:
 
 def dataset_dir(cfg: DatasetsConfig, did: int, version: int) -> Path:
     """Our cache folder of OpenML dataset ``did`` at ``version``."""
-    return Path(cfg.cache_dir) / "openml" / "d" / str(did) / f"f{FORMAT_VERSION}-v{version}"
+    return Path(cfg.cache_dir) / openml_servers.cache_namespace(cfg) / "d" / str(did) / f"f{FORMAT_VERSION}-v{version}"
 
 
 def typed_from_features(frame: pd.DataFrame, features: dict[int, Any], source: Path) -> pd.DataFrame:
@@ -189,26 +193,32 @@ def _qualities_maker(dataset: Any, exclude: tuple[str, ...], use: bool) -> Calla
 
 def task_dir(cfg: DatasetsConfig, tid: int) -> Path:
     """Our cache folder of OpenML task ``tid``."""
-    return Path(cfg.cache_dir) / "openml" / "t" / str(tid) / f"f{FORMAT_VERSION}"
+    return Path(cfg.cache_dir) / openml_servers.cache_namespace(cfg) / "t" / str(tid) / f"f{FORMAT_VERSION}"
 
 
 def read_splits(path: Path) -> pd.DataFrame:
-    """OpenML's ``datasplits.arff`` as a split table (repeat 0, sample 0)."""
+    """OpenML's ``datasplits.arff`` as a split table: every repeat, sample 0 (learning curves' other samples are left out)."""
     frame, _ = read_arff(path)
-    keep = frame["repeat"].to_numpy() == 0
     if "sample" in frame.columns:
-        keep &= frame["sample"].to_numpy() == 0
-    frame = frame.loc[keep]
+        frame = frame.loc[frame["sample"].to_numpy() == 0]
     return pd.DataFrame({
+        "repeat": frame["repeat"].to_numpy().astype(np.int32),
         "fold": frame["fold"].to_numpy().astype(np.int32),
         "row": frame["rowid"].to_numpy().astype(np.int64),
         "test": (frame["type"].astype(str) == "TEST").to_numpy(),
-    }).sort_values(["fold", "test", "row"], kind="stable", ignore_index=True)
+    }).sort_values(["repeat", "fold", "test", "row"], kind="stable", ignore_index=True)
+
+
+def _cached_split_file(cfg: DatasetsConfig | None, tid: int) -> Path:
+    """Where openml-python caches the ``datasplits.arff`` of task ``tid`` (``cfg``: configure openml-python first)."""
+    if cfg is not None:
+        configure_openml(cfg)
+    return openml_cache_directory() / "tasks" / str(tid) / "datasplits.arff"
 
 
 def _ensure_split_file(task: Any, prefetch: str) -> Path:
     """openml-python's cached ``datasplits.arff`` of ``task``, downloaded if absent."""
-    path = openml_cache_directory() / "tasks" / str(task.task_id) / "datasplits.arff"
+    path = _cached_split_file(None, task.task_id)
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
         if hasattr(task, "_download_split"):  # downloads only; we parse it faster ourselves
@@ -219,7 +229,8 @@ def _ensure_split_file(task: Any, prefetch: str) -> Path:
 
 
 def open_openml_task(spec: TaskSpec, cfg: DatasetsConfig) -> CachedTask:
-    """Open OpenML task ``spec.openml_task_id`` (folds: the task's own splits)."""
+    """Open OpenML task ``spec.openml_task_id`` (folds and repeats: the task's own splits)."""
+    cfg = openml_servers.for_spec(spec, cfg)
     tid = int(spec.openml_task_id)  # type: ignore[arg-type]
     folder = task_dir(cfg, tid)
     task_json = folder / "task.json"
@@ -227,7 +238,9 @@ def open_openml_task(spec: TaskSpec, cfg: DatasetsConfig) -> CachedTask:
         _build_task(spec, cfg, tid, folder)
     meta = cache.read_json(task_json)
     data_path = Path(meta["info"]["data_path"])
-    if not data_path.exists():  # data cache cleared: rebuild both
+    # data cache cleared: rebuild both; a folder built before repeats (repeat 0 only): rebuild its split
+    # table when openml-python's cache has the splits of every repeat (offline, else it keeps repeat 0)
+    if not data_path.exists() or ("n_repeats" not in meta and _cached_split_file(cfg, tid).is_file()):
         task_json.unlink(missing_ok=True)
         _build_task(spec, cfg, tid, folder)
         meta = cache.read_json(task_json)
@@ -242,7 +255,7 @@ def open_openml_task(spec: TaskSpec, cfg: DatasetsConfig) -> CachedTask:
 
 def _build_task(spec: TaskSpec, cfg: DatasetsConfig, tid: int, folder: Path) -> None:
     configure_openml(cfg)
-    prefetch = f"openml/t/{tid}"
+    prefetch = f"{openml_servers.name_prefix(cfg)}/t/{tid}"
     try:
         with cache.locked(folder / "openml"):  # one download per task; ensure() below locks task.json
             if not (folder / "task.json").exists():
@@ -262,26 +275,26 @@ def _download_and_convert(spec: TaskSpec, cfg: DatasetsConfig, tid: int, folder:
     dataset = _get_dataset(task.dataset_id, prefetch)
     data_path, source_file = ensure_dataset(cfg, dataset)
     splits = read_splits(_ensure_split_file(task, prefetch))
-    n_folds = int(splits["fold"].max()) + 1
+    n_folds, n_repeats = int(splits["fold"].max()) + 1, int(splits["repeat"].max()) + 1
     classification = task.task_type_id == TaskType.SUPERVISED_CLASSIFICATION
     exclude = tuple(c for c in _excluded(dataset) if c != task.target_name)
     if task.target_name not in [f.name for f in dataset.features.values()]:
         raise DataError(f"OpenML task {tid}: target {task.target_name!r} is not a column of dataset {dataset.dataset_id}",
                         "report it on OpenML; use another task")
     open_split_task(
-        spec, task_id=f"openml.org/t/{tid}", task_dir=folder, data_path=data_path, n_folds=n_folds,
+        spec, task_id=f"{openml_servers.id_prefix(cfg)}/t/{tid}", task_dir=folder, data_path=data_path, n_folds=n_folds,
         declared_target=None, default_target=task.target_name, default_note="the OpenML task's target",
         declared_type="classification" if classification else "regression",
-        make_splits=lambda frame, choice: splits, exclude=exclude,
+        make_splits=lambda frame, choice: splits, exclude=exclude, n_repeats=n_repeats,
         make_meta=_qualities_maker(dataset, exclude, use=True),
         type_note=f"OpenML task type: {task.task_type}",
         info={
             "source": f"OpenML task {tid}: dataset {dataset.dataset_id} {dataset.name!r} version {dataset.version}",
-            "url": f"https://www.openml.org/t/{tid}",
+            "url": f"{openml_servers.web_url(cfg)}/t/{tid}",
             "dataset_name": dataset.name,
             "converted_from": source_file,
             "folds": f"OpenML's estimation procedure: {_procedure(task.estimation_procedure)}; "
-                     "fold i = OpenML's fold i of repeat 0",
+                     "fold i of repeat r = OpenML's fold i of repeat r",
         },
     )
 
@@ -300,9 +313,10 @@ def _procedure(procedure: dict[str, Any]) -> str:
 
 def open_openml_dataset(spec: TaskSpec, cfg: DatasetsConfig) -> CachedTask:
     """Open OpenML dataset ``spec.openml_dataset_id`` with seeded folds over its target."""
+    cfg = openml_servers.for_spec(spec, cfg)
     configure_openml(cfg)
     did = int(spec.openml_dataset_id)  # type: ignore[arg-type]
-    dataset = _get_dataset(did, f"openml/d/{did}")
+    dataset = _get_dataset(did, f"{openml_servers.name_prefix(cfg)}/d/{did}")
     data_path, source_file = ensure_dataset(cfg, dataset)
     n_folds = spec.folds or DEFAULT_DATASET_FOLDS
     seed = int(spec.extra.get("fold_seed", FOLD_SEED))
@@ -310,66 +324,16 @@ def open_openml_dataset(spec: TaskSpec, cfg: DatasetsConfig) -> CachedTask:
     default = dataset.default_target_attribute
     exclude = tuple(c for c in _excluded(dataset) if c != (target or default))
     return open_split_task(
-        spec, task_id=f"openml.org/d/{did}", task_dir=seeded_task_dir(data_path.parent, target, task_type, n_folds, seed),
+        spec, task_id=f"{openml_servers.id_prefix(cfg)}/d/{did}", task_dir=seeded_task_dir(data_path.parent, target, task_type, n_folds, seed),
         data_path=data_path, n_folds=n_folds, declared_target=target, declared_type=task_type,
         make_splits=seeded_splits(n_folds, seed, spec.name), default_target=default,
         default_note="OpenML's default target attribute of the dataset", exclude=exclude,
         make_meta=_qualities_maker(dataset, exclude, use=target in (None, default)),
         info={
             "source": f"OpenML dataset {did} {dataset.name!r} version {dataset.version}",
-            "url": f"https://www.openml.org/d/{did}",
+            "url": f"{openml_servers.web_url(cfg)}/d/{did}",
             "dataset_name": dataset.name,
             "converted_from": source_file,
             "folds": f"seeded {n_folds}-fold (seed {seed}), stratified for classification",
         },
     )
-
-
-# -- benchmark names -------------------------------------------------------------------------
-
-
-def task_spec(tid: int, cfg: DatasetsConfig) -> TaskSpec:
-    """The spec of OpenML task ``tid``, named after its dataset (AMLB's convention)."""
-    task_json = task_dir(cfg, tid) / "task.json"
-    if task_json.exists():
-        name = cache.read_json(task_json)["info"].get("dataset_name") or f"openml_t_{tid}"
-        return TaskSpec(name=name, openml_task_id=tid, source_file=f"openml/t/{tid}")
-    import openml
-
-    configure_openml(cfg)
-    task = _call(f"OpenML task {tid}", f"openml/t/{tid}", lambda: openml.tasks.get_task(tid, download_data=False))
-    dataset = _get_dataset(task.dataset_id, f"openml/t/{tid}", download_data=False)
-    return TaskSpec(name=dataset.name, openml_task_id=tid, source_file=f"openml/t/{tid}")
-
-
-def suite_specs(ref: str, cfg: DatasetsConfig) -> list[TaskSpec]:
-    """The tasks of OpenML suite ``ref`` (id or alias); the list is kept in our cache."""
-    import openml
-
-    listing = Path(cfg.cache_dir) / "openml" / "s" / f"{cache.safe_name(ref)}.json"
-    if listing.exists():
-        entries = cache.read_json(listing)["tasks"]
-    else:
-        configure_openml(cfg)
-        prefetch = f"openml/s/{ref}"
-        suite = _call(f"OpenML suite {ref}", prefetch, lambda: openml.study.get_suite(int(ref) if ref.isdigit() else ref))
-        ids = [int(t) for t in (suite.tasks or [])]
-        if not ids:
-            raise DataError(f"OpenML suite {ref} has no tasks", "check the suite id on https://www.openml.org")
-        names = _task_names(ids, prefetch)
-        entries = [{"id": tid, "name": names.get(tid, f"openml_t_{tid}")} for tid in ids]
-        cache.write_json({"suite": ref, "name": suite.name, "tasks": entries}, listing)
-    return [TaskSpec(name=e["name"], openml_task_id=int(e["id"]), source_file=f"openml/s/{ref}") for e in entries]
-
-
-def _task_names(ids: list[int], prefetch: str) -> dict[int, str]:
-    import openml
-
-    names: dict[int, str] = {}
-    for start in range(0, len(ids), 100):
-        chunk = ids[start:start + 100]
-        listing = _call(f"OpenML task list of {prefetch}", prefetch,
-                        lambda chunk=chunk: openml.tasks.list_tasks(task_id=chunk, output_format="dataframe"))
-        for tid, name in zip(listing.get("tid", []), listing.get("name", [])):
-            names[int(tid)] = str(name)
-    return names

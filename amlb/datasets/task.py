@@ -34,6 +34,7 @@ class CachedTask:
     meta_features: dict[str, Any]
     features: list[str]
     folds_dir: Path
+    n_repeats: int = 1
     data_path: Path | None = None  # None: fold files are converted up front (explicit train/test files)
     splits_path: Path | None = None
     info: dict[str, Any] = field(default_factory=dict)  # how it was built, for `amlb datasets info`
@@ -42,16 +43,19 @@ class CachedTask:
     def choice(self) -> TargetChoice:
         return TargetChoice(self.target, self.type, self.class_labels, "", "")
 
-    def fold(self, i: int) -> FoldFiles:
-        """Files of fold ``i`` (0-based), written to the cache on first use."""
+    def fold(self, i: int, repeat: int = 0) -> FoldFiles:
+        """Files of fold ``i`` (0-based) of repeat ``repeat``, written to the cache on first use."""
         if not isinstance(i, (int, np.integer)) or not 0 <= i < self.n_folds:
             raise UserError(f"{self.id}: no fold {i}", f"folds are 0..{self.n_folds - 1}")
+        if not isinstance(repeat, (int, np.integer)) or not 0 <= repeat < self.n_repeats:
+            raise UserError(f"{self.id}: no repeat {repeat}", f"repeats are 0..{self.n_repeats - 1}")
         if self.data_path is None or self.splits_path is None:
             files = folds.fold_paths(self.folds_dir, int(i))
             if not files.test_target.exists():
                 raise UserError(f"{self.id}: fold {i} is missing from the cache at {self.folds_dir}", "open the task again")
             return files
-        return folds.write_fold(self.data_path, self.splits_path, self.features, self.choice, self.folds_dir, int(i))
+        return folds.write_fold(self.data_path, self.splits_path, self.features, self.choice, self.folds_dir, int(i),
+                                int(repeat))
 
 
 def task_from_json(spec: TaskSpec, task_dir: Path, meta: dict[str, Any], data_path: Path | None) -> CachedTask:
@@ -62,6 +66,7 @@ def task_from_json(spec: TaskSpec, task_dir: Path, meta: dict[str, Any], data_pa
         type=meta["type"],
         target=meta["target"],
         n_folds=int(meta["n_folds"]),
+        n_repeats=int(meta.get("n_repeats", 1)),  # task folders built before repeats hold repeat 0 only
         class_labels=meta["class_labels"],
         meta_features=meta["meta_features"],
         features=meta["features"],
@@ -73,7 +78,7 @@ def task_from_json(spec: TaskSpec, task_dir: Path, meta: dict[str, Any], data_pa
 
 
 def task_meta(task_id: str, name: str, choice: TargetChoice, features: list[str], n_folds: int,
-              meta_features: dict[str, Any], info: dict[str, Any]) -> dict[str, Any]:
+              meta_features: dict[str, Any], info: dict[str, Any], n_repeats: int = 1) -> dict[str, Any]:
     """The content of a ``task.json``."""
     return {
         "id": task_id,
@@ -82,6 +87,7 @@ def task_meta(task_id: str, name: str, choice: TargetChoice, features: list[str]
         "target": choice.target,
         "class_labels": choice.class_labels,
         "n_folds": n_folds,
+        "n_repeats": n_repeats,
         "features": features,
         "meta_features": meta_features,
         "info": {"target_note": choice.target_note, "type_note": choice.type_note, "notes": choice.notes, **info},
@@ -107,13 +113,15 @@ def open_split_task(
     info: dict[str, Any] | None = None,
     make_meta: MetaMaker | None = None,
     type_note: str = "declared in the task definition",
+    n_repeats: int = 1,
 ) -> CachedTask:
     """Open (building once) a task over a cached ``data.parquet``.
 
     Parameters
     ----------
     make_splits
-        Gives the split table for the typed dataset and chosen target.
+        Gives the split table for the typed dataset and chosen target (with a ``repeat`` column
+        when ``n_repeats`` > 1).
     exclude
         Columns that are no features (ignored attributes, row ids).
     make_meta
@@ -143,7 +151,8 @@ def open_split_task(
             **(info or {}),
         }
         cache.write_parquet(splits, splits_path)
-        cache.write_json(task_meta(task_id, spec.name, choice, features, n_folds, meta_features, details), task_json)
+        cache.write_json(task_meta(task_id, spec.name, choice, features, n_folds, meta_features, details, n_repeats),
+                         task_json)
 
     cache.ensure([splits_path, task_json], build)
     return task_from_json(spec, task_dir, cache.read_json(task_json), data_path)

@@ -51,7 +51,7 @@ def test_info_openml_task_from_the_cache(cfg):
     result = amlb(cfg, "info", "openml/t/9001")
     assert result.returncode == 0, result.stderr
     assert "openml.org/t/9001" in result.stdout and "OpenML data qualities" in result.stdout
-    assert "crossvalidation, 10 folds x 2 repeat(s), stratified; fold i = OpenML's fold i of repeat 0" in result.stdout
+    assert "crossvalidation, 10 folds x 2 repeat(s), stratified; fold i of repeat r = OpenML's fold i of repeat r" in result.stdout
 
 
 def test_prefetch_benchmark_file_with_progress(cfg, tmp_path):

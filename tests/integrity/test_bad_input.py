@@ -26,7 +26,7 @@ def _refused(tmp_path, args, *needles, cwd=None):
     (("-X", "job.max_runtime_seconds=.nan"), "'job.max_runtime_seconds' must be a finite number"),
     (("-X", "job.max_runtime_seconds=.inf"), "'job.max_runtime_seconds' must be a finite number"),
     (("-X", "job.time_tolerance_ratio=-2"), "'job.time_tolerance_ratio' must be a finite number >= 0"),
-    (("-X", "seed=-1"), "'seed' must be a whole number >= 0"),
+    (("-X", "seed=-1"), "'seed' must be auto or a whole number >= 0"),
     (("-X", "job.inference_batch_sizes=[0,-1]"), "'job.inference_batch_sizes' must be a list of whole numbers"),
     (("-u", "/nonexistent/amlb-user"), "the user directory /nonexistent/amlb-user does not exist"),
 ])
