@@ -25,7 +25,7 @@ from amlb.resources import frameworks_dir, resource_path
 
 _FRAMEWORK_KEYS = {"extends", "adapter", "version", "requirements", "python", "system_packages",
                    "params", "description", "project", "setup_env", "fit_share", "budget_note", "host_commands",
-                   "installer", "post_install"}
+                   "installer", "post_install", "min_budget_seconds"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class FrameworkDef:
     fit_share: float = 1.0
     #: why the framework cannot keep its budget, when it cannot (shown by `amlb check` and `amlb frameworks`)
     budget_note: str = ""
+    #: the smallest budget per job at which its jobs end by themselves (`amlb check` runs at least this)
+    min_budget_seconds: float | None = None
     #: commands a local environment needs on the host's PATH (e.g. java), checked before its jobs run
     host_commands: tuple[str, ...] = ()
     #: pip or uv for this framework's venv, when it needs one (e.g. pip, which honours pip's own config); None: config's
@@ -191,6 +193,7 @@ def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, see
                   "description": parent.description,
                   "project": parent.project, "fit_share": parent.fit_share,
                   "budget_note": parent.budget_note, "host_commands": list(parent.host_commands),
+                  "min_budget_seconds": parent.min_budget_seconds,
                   "installer": parent.installer}
     for key, value in entry.items():
         if key == "params":
@@ -210,6 +213,7 @@ def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, see
         post_install=tuple(str(c) for c in merged.get("post_install") or ()),
         description=str(merged.get("description", "")), project=str(merged.get("project", "")), tag=tag,
         fit_share=_fit_share(name, merged.get("fit_share", 1.0)), budget_note=str(merged.get("budget_note") or ""),
+        min_budget_seconds=_min_budget(name, merged.get("min_budget_seconds")),
         host_commands=tuple(str(c) for c in merged.get("host_commands") or ()),
         installer=_installer_choice(name, merged.get("installer")))
 
@@ -240,6 +244,19 @@ def _fit_share(name: str, value: Any) -> float:
         raise UserError(f"framework '{name}': fit_share must be a number in (0, 1], got {value!r}",
                         "set fit_share to the share of the budget the adapter gives its framework's fit")
     return share
+
+
+def _min_budget(name: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if not 0.0 < seconds < float("inf"):
+        raise UserError(f"framework '{name}': min_budget_seconds must be a positive number, got {value!r}",
+                        "set it to the smallest budget per job at which the framework ends by itself, or remove it")
+    return seconds
 
 
 def load_constraint(name: str, config: Config) -> Constraint:

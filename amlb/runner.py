@@ -389,6 +389,9 @@ def _setup(request: RunRequest, run_state: Run, progress: Progress, summary: Run
         if needed is not None and fw.name not in needed:
             continue
         progress.note(f"setting up {fw.name} ({request.mode})")
+        if fw.min_budget_seconds and request.constraint.max_runtime_seconds < fw.min_budget_seconds:
+            progress.note(f"{fw.name} needs at least {fw.min_budget_seconds:g} s per job to end by itself "
+                          f"(its framework.yaml); this run gives {request.constraint.max_runtime_seconds:g} s")
         try:
             environments[fw.name] = prepare_environment(
                 fw, request.mode, request.config, setup=request.setup,

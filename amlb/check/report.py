@@ -18,6 +18,10 @@ def print_report(report: CheckReport, console: Console) -> None:
     share = f" x fit_share {fw.fit_share:g}" if fw.fit_share != 1.0 else ""
     console.print(f"budget: {report.budget_s:g} s per task{share}; a fit may take up to "
                   f"{fit_limit(report.budget_s, fw.fit_share):.1f} s (with tolerance)")
+    if fw.min_budget_seconds:
+        below = report.budget_s < fw.min_budget_seconds
+        console.print(f"{'[yellow]' if below else ''}min budget: {fw.min_budget_seconds:g} s per job "
+                      f"(framework.yaml){'; this check runs below it[/]' if below else ''}")
     if fw.budget_note:
         console.print(f"budget note: {fw.budget_note}")
     if report.files_method:

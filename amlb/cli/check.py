@@ -14,8 +14,9 @@ def configure(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("framework", help="framework name (an adapter folder or a preset)")
     p.add_argument("-m", "--mode", choices=("local", "docker"), default="local")
-    p.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S,
-                   help=f"time budget per task in seconds (default: {DEFAULT_BUDGET_S:g})")
+    p.add_argument("--budget", type=float, default=None,
+                   help=f"time budget per task in seconds (default: {DEFAULT_BUDGET_S:g}, or the framework's "
+                        "min_budget_seconds when larger)")
     p.add_argument("-u", "--userdir", help="user directory with config.yaml, frameworks/, frameworks.yaml")
     p.add_argument("--config", help="an extra config file")
     p.add_argument("-X", "--extra", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -32,9 +33,13 @@ def execute(args: argparse.Namespace) -> int:
     from amlb.config import load_config  # noqa: PLC0415
     from amlb.definitions import resolve_framework  # noqa: PLC0415
 
-    budget = check_budget_arg(args.budget)
+    from amlb.check.tasks import DEFAULT_BUDGET_S  # noqa: PLC0415
+
+    if args.budget is not None:
+        check_budget_arg(args.budget)
     config = load_config(args.userdir, args.config, args.overrides)
     fw = resolve_framework(args.framework, config)
+    budget = args.budget if args.budget is not None else max(DEFAULT_BUDGET_S, fw.min_budget_seconds or 0.0)
     if args.mode == "docker":
         from amlb.environments.docker_image import docker_client  # noqa: PLC0415
 

@@ -64,6 +64,7 @@ def execute(args: argparse.Namespace) -> int:
         table.add_row(name, fw.version, extends, framework_python(fw, config), venv_cell, image_cell,
                       f"{fw.fit_share:g}")
         lines.append(f"[bold]{name}[/]: {fw.description or '(no description)'}"
+                     + (f" [dim]min budget: {fw.min_budget_seconds:g} s per job.[/]" if fw.min_budget_seconds else "")
                      + (f" [dim]budget note: {fw.budget_note}[/]" if fw.budget_note else ""))
     console = Console(highlight=False)
     console.print(table)

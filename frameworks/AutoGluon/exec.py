@@ -21,7 +21,6 @@ AutoGluon 1.6.3's predictor "already fit" and the job fails). Probabilities are 
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
 import time
 from pathlib import Path

@@ -23,7 +23,7 @@ import random
 import naiveautoml
 import numpy as np
 import pandas as pd
-from amlb_adapter import Fitted
+from amlb_adapter import Fitted, object_columns
 from naiveautoml import NaiveAutoML
 
 #: the runner's metric names -> scikit-learn scorer names
@@ -38,13 +38,6 @@ def version():
     return naiveautoml.__version__
 
 
-def _features(X: pd.DataFrame) -> pd.DataFrame:
-    """Categorical and text columns as object columns with NaN for missing (what its imputer expects)."""
-    out = X.copy()
-    for name, col in X.items():
-        if isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(col.dtype):
-            out[name] = col.astype(object).where(col.notna(), np.nan)
-    return out
 
 
 def fit(train, config):
@@ -59,7 +52,7 @@ def fit(train, config):
                 "num_cpus": config.cores, "timeout_overall": search_s,
                 "timeout_candidate": max(2.0, CANDIDATE_SHARE * config.budget_seconds), "random_state": config.seed,
                 **config.params}
-    X = _features(train.X)
+    X = object_columns(train.X)
     categorical = [name for name, col in train.X.items()
                    if isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(col.dtype)]
     y = train.y.astype(str).to_numpy() if classification else train.y.to_numpy(dtype="float64")
@@ -72,12 +65,12 @@ def fit(train, config):
         raise RuntimeError(f"NaiveAutoML found no working pipeline in its {search_s:.0f} s search")
 
     def predict(X_new):
-        return np.asarray(model.predict(_features(X_new)))
+        return np.asarray(model.predict(object_columns(X_new)))
 
     def predict_proba(X_new):
         out = np.zeros((len(X_new), len(config.class_labels)))
         if hasattr(model, "predict_proba"):
-            proba = model.predict_proba(_features(X_new))
+            proba = model.predict_proba(object_columns(X_new))
             for j, label in enumerate(model.classes_):
                 out[:, config.class_labels.index(str(label))] = proba[:, j]
         else:  # a learner without probabilities: certain predictions

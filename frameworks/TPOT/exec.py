@@ -27,7 +27,6 @@ import sys
 import time
 
 import numpy as np
-import pandas as pd
 import psutil
 import update_checker
 
@@ -36,7 +35,7 @@ update_checker.update_check = lambda *args, **kwargs: None  # no PyPI request on
 import dask  # noqa: E402
 import tpot  # noqa: E402
 from tpot.evolvers import BaseEvolver  # noqa: E402
-from amlb_adapter import Fitted  # noqa: E402
+from amlb_adapter import Fitted, object_columns  # noqa: E402
 from dask.distributed import Client, LocalCluster  # noqa: E402
 
 #: the runner's metric names -> scikit-learn scorer names TPOT maximises
@@ -55,13 +54,6 @@ def version():
     return tpot.__version__
 
 
-def _features(X: pd.DataFrame) -> pd.DataFrame:
-    """Categoricals as object columns (TPOT's preprocessing one-hot encodes object columns)."""
-    out = X.copy()
-    for name, col in X.items():
-        if isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(col.dtype):
-            out[name] = col.astype(object).where(col.notna(), np.nan)
-    return out
 
 
 class _SearchDeadline:
@@ -121,7 +113,7 @@ def fit(train, config):
     scorer = METRICS.get(config.metric, "roc_auc" if classification else "neg_root_mean_squared_error")
     if scorer == "roc_auc" and config.type == "multiclass":
         scorer = "roc_auc_ovr"
-    X = _features(train.X)
+    X = object_columns(train.X)
     if classification:
         codes = {label: i for i, label in enumerate(config.class_labels)}
         y = train.y.astype(str).map(codes).to_numpy()
@@ -153,16 +145,16 @@ def fit(train, config):
     pipeline = estimator.fitted_pipeline_
 
     def predict(X_new):
-        pred = pipeline.predict(_features(X_new))
+        pred = pipeline.predict(object_columns(X_new))
         return np.asarray(config.class_labels)[np.asarray(pred, dtype=int)] if classification else pred
 
     def predict_proba(X_new):
         out = np.zeros((len(X_new), len(config.class_labels)))
         columns = np.asarray(pipeline.classes_, dtype=int)  # codes of the classes TPOT saw, in its order
         if hasattr(pipeline, "predict_proba"):
-            out[:, columns] = pipeline.predict_proba(_features(X_new))
+            out[:, columns] = pipeline.predict_proba(object_columns(X_new))
         else:  # e.g. LinearSVC: certain predictions
-            out[np.arange(len(X_new)), np.asarray(pipeline.predict(_features(X_new)), dtype=int)] = 1.0
+            out[np.arange(len(X_new)), np.asarray(pipeline.predict(object_columns(X_new)), dtype=int)] = 1.0
         return out
 
     evaluated = estimator.evaluated_individuals

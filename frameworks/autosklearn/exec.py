@@ -1,7 +1,8 @@
 """auto-sklearn 0.15: AutoSklearnClassifier / AutoSklearnRegressor within the job's budget.
 
-``time_left_for_this_task`` is FIT_SHARE of the budget less the time making the estimator took
-(auto-sklearn needs at least 30 s; a shorter budget is a framework_error saying so), each model evaluation may take a tenth of
+``time_left_for_this_task`` is FIT_SHARE of the budget less the time the job's process has spent
+before the search (a Docker job imports auto-sklearn in its own process, 10-20 s; making an
+auto-sklearn 2.0 estimator trains its selector) (auto-sklearn needs at least 30 s; a shorter budget is a framework_error saying so), each model evaluation may take a tenth of
 it (auto-sklearn's default) but a third of a short one, up to PER_RUN_SHORT_S (a tenth of 48 s
 times out every model on a busy machine), ``memory_limit`` (auto-sklearn's limit per model
 evaluation) is the job's memory split over its workers, at least MIN_MEMORY_PER_WORKER_MB
@@ -20,13 +21,12 @@ saying so); it uses those trained at install time (``askl2_selectors.py``, the p
 """
 import collections
 import os
-import time
 
 import askl2_selectors
 import autosklearn
 import autosklearn.metrics as metrics
 import numpy as np
-from amlb_adapter import Fitted
+from amlb_adapter import Fitted, seconds_left
 from autosklearn.estimators import AutoSklearnClassifier, AutoSklearnRegressor
 
 FIT_SHARE = 0.8
@@ -49,6 +49,11 @@ def _metric(config):
     if config.metric == "auc" and config.type == "multiclass":
         return metrics.log_loss
     return METRICS.get(config.metric)
+
+
+def _spent(config):
+    """Seconds the job's process has spent so far (its start, imports, making the estimator)."""
+    return config.budget_seconds - seconds_left(config)
 
 
 def _time_left(budget_seconds, spent_s):
@@ -100,11 +105,10 @@ def fit(train, config):
         estimator = AutoSklearnRegressor
         if askl2:
             note = "auto-sklearn 2.0 has no regressor: AutoSklearnRegressor ran instead (as in AMLB)"
-    started = time.monotonic()
     n_jobs = max(1, config.cores)
     memory_limit = max(MIN_MEMORY_PER_WORKER_MB, (config.memory_mb or 0) // n_jobs)
     settings = {
-        "time_left_for_this_task": _time_left(config.budget_seconds, 0.0),
+        "time_left_for_this_task": _time_left(config.budget_seconds, _spent(config)),
         "memory_limit": memory_limit,
         "n_jobs": n_jobs,
         "seed": config.seed,
@@ -117,8 +121,8 @@ def fit(train, config):
     automl = _make(estimator, settings, metric if askl2 else None)
     # auto-sklearn 2.0 trains its policy selector when it is made: that time comes off the search's time
     if "time_left_for_this_task" not in params:
-        automl.time_left_for_this_task = _time_left(config.budget_seconds, time.monotonic() - started)
-    setup_s = time.monotonic() - started
+        automl.time_left_for_this_task = _time_left(config.budget_seconds, _spent(config))
+    setup_s = _spent(config)
     time_left = automl.time_left_for_this_task
     if "per_run_time_limit" not in params:
         automl.per_run_time_limit = _per_run_limit(time_left)

@@ -17,11 +17,10 @@ resource trackers it and torch start are stopped before ``fit`` returns.
 import importlib.metadata
 import logging
 import math
-import os
 
 import numpy as np
 import torch
-from amlb_adapter import Fitted
+from amlb_adapter import Fitted, seconds_left, stop_joblib_workers
 from lightautoml.automl.presets.tabular_presets import TabularAutoML
 from lightautoml.tasks import Task
 
@@ -47,28 +46,6 @@ def quiet_logging():
     logging.getLogger("lightautoml").setLevel(logging.WARNING)
 
 
-def stop_helper_processes():
-    """Stop joblib's loky workers and the loky and multiprocessing resource trackers this process started."""
-    import multiprocessing.resource_tracker  # noqa: PLC0415
-
-    from joblib.externals.loky import reusable_executor  # noqa: PLC0415
-    from joblib.externals.loky.backend import resource_tracker  # noqa: PLC0415
-
-    if reusable_executor._executor is not None:  # noqa: SLF001 - get_reusable_executor() would start one
-        reusable_executor._executor.shutdown(wait=True, kill_workers=True)  # noqa: SLF001
-    resource_tracker._resource_tracker._stop()  # noqa: SLF001 - no public stop; a no-op when not running
-    multiprocessing.resource_tracker._resource_tracker._stop()  # noqa: SLF001
-
-
-def seconds_left(config):
-    """The budget minus what this job's process has already spent (a Docker job imports the framework
-    in its own process before fit: about 20 s here; a job forked from a warm worker starts at 0)."""
-    with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
-        started_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])  # field 22: start time since boot
-        spent = float(uptime.read().split()[0]) - started_ticks / os.sysconf("SC_CLK_TCK")
-    return max(1.0, config.budget_seconds - spent)
-
-
 def fit(train, config):
     quiet_logging()
     torch.set_num_threads(config.cores)
@@ -92,7 +69,7 @@ def fit(train, config):
     try:
         automl.fit_predict(frame, roles={"target": target}, verbose=0)
     finally:
-        stop_helper_processes()
+        stop_joblib_workers()
 
     mapping = automl.reader.class_mapping  # label -> column index; None when labels are already 0..k-1
 

@@ -23,7 +23,7 @@ import uuid
 
 import numpy as np
 import supervised
-from amlb_adapter import Fitted
+from amlb_adapter import Fitted, seconds_left, stop_joblib_workers
 from supervised.automl import AutoML
 
 #: the runner's metric names -> mljar's (None: mljar has no such metric, it uses its default)
@@ -49,16 +49,6 @@ def eval_metric(config):
     return metric if metric in ALLOWED[config.type] else "auto"
 
 
-def stop_joblib_workers():
-    """Stop joblib's loky worker pool and its resource tracker process, if this process started them."""
-    from joblib.externals.loky import reusable_executor  # noqa: PLC0415
-    from joblib.externals.loky.backend import resource_tracker  # noqa: PLC0415
-
-    if reusable_executor._executor is not None:  # noqa: SLF001 - get_reusable_executor() would start one
-        reusable_executor._executor.shutdown(wait=True, kill_workers=True)  # noqa: SLF001
-    resource_tracker._resource_tracker._stop()  # noqa: SLF001 - loky has no public stop; a no-op when not running
-
-
 def skip_plots():
     """Replace mljar's report plotting (figures only; models, metrics and README tables are kept) by no-ops."""
     from supervised.utils.additional_plots import AdditionalPlots  # noqa: PLC0415
@@ -74,15 +64,6 @@ def skip_plots():
                         (LearningCurves, "plot_for_ensemble"), (LeaderboardPlots, "compute"),
                         (AutoMLPlots, "add")]:
         setattr(owner, name, staticmethod(no_figures))
-
-
-def seconds_left(config):
-    """The budget minus what this job's process has already spent (a Docker job imports the framework
-    in its own process before fit: about 20 s here; a job forked from a warm worker starts at 0)."""
-    with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
-        started_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])  # field 22: start time since boot
-        spent = float(uptime.read().split()[0]) - started_ticks / os.sysconf("SC_CLK_TCK")
-    return max(1.0, config.budget_seconds - spent)
 
 
 def fit(train, config):

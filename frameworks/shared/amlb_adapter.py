@@ -104,6 +104,40 @@ def ordinal_encode(X: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=X.index)
 
 
+def object_columns(X: pd.DataFrame) -> pd.DataFrame:
+    """Categorical and text columns as object columns with NaN for missing values: what frameworks
+    built on scikit-learn's imputers and one-hot encoders expect."""
+    out = X.copy()
+    for name, col in X.items():
+        if isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(col.dtype):
+            out[name] = col.astype(object).where(col.notna(), np.nan)
+    return out
+
+
+def seconds_left(config: JobConfig) -> float:
+    """The job's budget minus what its process has already spent (at least 1 s): a Docker job imports
+    the framework in its own process before fit (seconds to tens of seconds), a job forked from a warm
+    worker starts at 0. For frameworks whose time limit covers the whole fit."""
+    with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
+        started_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])  # field 22: start time since boot
+        spent = float(uptime.read().split()[0]) - started_ticks / os.sysconf("SC_CLK_TCK")
+    return max(1.0, config.budget_seconds - spent)
+
+
+def stop_joblib_workers() -> None:
+    """Stop joblib's loky worker pool and the loky and multiprocessing resource trackers, if this
+    process started them (frameworks that parallelise with joblib leave them running otherwise)."""
+    import multiprocessing.resource_tracker  # noqa: PLC0415
+
+    from joblib.externals.loky import reusable_executor  # noqa: PLC0415
+    from joblib.externals.loky.backend import resource_tracker  # noqa: PLC0415
+
+    if reusable_executor._executor is not None:  # noqa: SLF001 - get_reusable_executor() would start one
+        reusable_executor._executor.shutdown(wait=True, kill_workers=True)  # noqa: SLF001
+    resource_tracker._resource_tracker._stop()  # noqa: SLF001 - no public stop; a no-op when not running
+    multiprocessing.resource_tracker._resource_tracker._stop()  # noqa: SLF001
+
+
 def warm_up() -> None:
     """Load the Parquet reader and writer once (a warm worker then forks jobs that have them)."""
     import io  # noqa: PLC0415

@@ -102,3 +102,21 @@ def test_fit_over_its_fit_share_fails_budget(tmp_path):
     assert all(fails == {"budget"} for fails in failing(report).values()), report
     assert all(t["status"] == "ok" for t in report["tasks"])  # it ended by itself: only the share is wrong
     assert "fit_share 0.5" in proc.stdout
+
+
+def test_a_framework_with_a_min_budget_is_checked_at_it(tmp_path):
+    userdir = tmp_path / "user"
+    userdir.mkdir()
+    (userdir / "frameworks.yaml").write_text(
+        "SlowStarter: {extends: constantpredictor, min_budget_seconds: 33}\n"
+        "Broken: {extends: constantpredictor, min_budget_seconds: -1}\n")
+    report_path = tmp_path / "report.json"
+    proc = check_cli("check", "SlowStarter", "-u", str(userdir), "--json", str(report_path), home=tmp_path / "home")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert verdicts(report_path)["budget_s"] == 33
+    assert "budget: 33 s per task" in proc.stdout and "min budget: 33 s per job" in proc.stdout
+    # an explicit smaller budget is honoured, and the report says it is below the framework's minimum
+    proc = check_cli("check", "SlowStarter", "-u", str(userdir), "--budget", "5", home=tmp_path / "home")
+    assert "this check runs below it" in proc.stdout, proc.stdout[-2000:]
+    proc = check_cli("check", "Broken", "-u", str(userdir), home=tmp_path / "home")
+    assert proc.returncode == 2 and "min_budget_seconds must be a positive number" in proc.stderr, proc.stderr
