@@ -57,8 +57,10 @@ def select_folds(spec: TaskSpec, n_folds: int | None, constraint: Constraint, re
 
 
 def make_jobs(frameworks: list[FrameworkDef], tasks: list[PlannedTask], constraint: Constraint,
-              seed: int) -> list[Job]:
-    """Jobs in task, fold, framework order: results fill in task by task across frameworks."""
+              seed: int, max_cores: int | None = None) -> list[Job]:
+    """Jobs in task, fold, framework order: results fill in task by task across frameworks.
+
+    ``max_cores``: a task asking more cores gets these (``job.allow_fewer_cores``)."""
     jobs = []
     for task in tasks:
         extra = task.spec.extra
@@ -67,6 +69,6 @@ def make_jobs(frameworks: list[FrameworkDef], tasks: list[PlannedTask], constrai
                 jobs.append(Job(
                     framework=fw, task=task.spec, fold=fold, constraint=constraint, seed=seed + fold,
                     budget_seconds=float(extra.get("max_runtime_seconds", constraint.max_runtime_seconds)),
-                    cores=int(extra.get("cores", constraint.cores)),
+                    cores=min(int(extra.get("cores", constraint.cores)), max_cores or 1 << 30),
                     memory_mb=extra.get("max_mem_size_mb", constraint.max_mem_size_mb)))
     return jobs

@@ -29,7 +29,8 @@ class TaskSpec:
     dataset: dict[str, Any] | None = None
     builtin: str | None = None
     folds: int | None = None  # None: the task's own number of folds
-    metric: str | None = None  # main metric override
+    metric: str | None = None  # the metric optimised and reported as ``result`` (None: the task type's default)
+    extra_metrics: tuple[str, ...] = ()  # further metrics scored and recorded (AMLB's ``metric:`` list after the first)
     description: str = ""
     source_file: str = ""  # where it was defined, for error messages
     extra: dict[str, Any] = field(default_factory=dict)  # per-task overrides (max_runtime_seconds, cores ...)
@@ -52,7 +53,8 @@ class DatasetsConfig:
     openml_cache_dir: Path  # openml-python's cache (config key openml.cache_dir)
     openml_server: str | None = None  # None: openml-python's default
     openml_apikey: str | None = None  # never hard-coded; None: openml-python's own config
-    base_dir: Path | None = None  # relative file paths in benchmark YAML resolve against it
+    base_dir: Path | None = None  # the user directory: {user} in dataset paths; relative paths resolve against it
+    input_dir: Path | None = None  # {input} in dataset paths; relative paths are looked up there first
 
 
 class TaskData(Protocol):
