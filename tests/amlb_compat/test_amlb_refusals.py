@@ -95,3 +95,15 @@ def test_amlb_module_without_an_adapter_says_how_to_write_one(tmp_path):
                                           "  version: '0.19.2'\n  params: {n_estimators: 500}\n")
     _refused(tmp_path, ("GradientBoosting", "b", "-u", str(user)), "AMLB's module extensions.GradientBoosting",
              "amlb new-framework GradientBoosting")
+
+
+def test_exit_on_error_stops_at_the_first_failed_job(tmp_path):
+    out = tmp_path / "out"
+    proc = run_cli("constantpredictor", "example", "-t", "iris", "wine", "-f", "0", "-e", "-o", str(out),
+                   "-X", "job.max_mem_size_mb=1", "-X", "job.attempts=1", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "stopped at the first failed job (-e): constantpredictor iris fold 0" in proc.stderr
+    import pandas as pd
+
+    results = pd.read_csv(out / "results.csv")
+    assert list(results["task"]) == ["iris"] and results["status"][0] != "ok"  # wine never ran
