@@ -89,6 +89,11 @@ def translate_config(data: dict, schema: dict, source: Path, user_dir: Path | st
             walk(value, str(key))
         else:
             out[key] = value  # amlb's own, or a typo its checks name
+    measured = data.get("inference_time_measurements")
+    if not (isinstance(measured, dict) and measured.get("enabled") is True):  # AMLB measures only when enabled
+        for target in ("job.inference_batch_sizes", "job.inference_repeats"):
+            if mapped.pop(target, None) is not None:
+                ignored.append(f"inference_time_measurements.{target.rsplit('_', 1)[-1]}")
     for target, value in mapped.items():
         value = _mapped_value(target, value, user_dir, mapped.get("input_dir"), source, ignored)
         if value is not None:

@@ -46,6 +46,19 @@ def usable_cpus() -> int:
     return len(os.sched_getaffinity(0))
 
 
+def cpu_slots(parallel: int, cores: int) -> list[tuple[int, ...]]:
+    """``parallel`` disjoint CPU sets of ``cores`` CPUs each, from the CPUs this process may use."""
+    available = sorted(os.sched_getaffinity(0))
+    if cores > len(available):
+        raise UserError(f"a job needs {cores} cores but this machine gives the runner {len(available)}",
+                        f"use a smaller constraint, -X job.cores={len(available)}, or -X job.allow_fewer_cores=true "
+                        "to run with the cores it has")
+    if parallel * cores > len(available):
+        raise UserError(f"--parallel {parallel} x {cores} cores needs {parallel * cores} CPUs but only "
+                        f"{len(available)} are available", f"use --parallel {len(available) // cores} or fewer")
+    return [tuple(available[i * cores:(i + 1) * cores]) for i in range(parallel)]
+
+
 def auto_memory_mb(reserve_mb: int, parallel: int = 1) -> int:
     """AMLB's memory for a job without a limit: the available memory minus the reserve left to the
     system (all available memory when that leaves nothing), shared by ``parallel`` jobs."""

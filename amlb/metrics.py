@@ -13,9 +13,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn import metrics as skm
 
 from amlb.errors import UserError
+
+
+class _SklearnMetrics:
+    """scikit-learn's metrics module, imported when a metric is first computed (reading a benchmark
+    file checks metric names and must stay quick)."""
+
+    def __getattr__(self, name: str):
+        from sklearn import metrics  # noqa: PLC0415
+
+        return getattr(metrics, name)
+
+
+skm = _SklearnMetrics()
 
 CLASSIFICATION = frozenset({"binary", "multiclass"})
 REGRESSION = frozenset({"regression"})

@@ -25,6 +25,7 @@ from amlb.attempt import (
 )
 from amlb.config import Config
 from amlb.datasets.api import TaskData
+from amlb.constraints import cpu_slots
 from amlb.definitions import Constraint, FrameworkDef, datasets_config, load_benchmark
 from amlb.environments import PreparedEnvironment, SetupError, prepare_environment
 from amlb.errors import DataError, UserError
@@ -81,19 +82,6 @@ def default_out_dir(config: Config, frameworks: list[FrameworkDef], benchmark: s
     bench = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(benchmark).stem if benchmark.endswith(".yaml") else benchmark)
     stamp = session or datetime.now().strftime("%Y%m%dT%H%M%S")
     return config.path("output_dir") / f"{names}.{bench}.{constraint}.{mode}.{stamp}"
-
-
-def cpu_slots(parallel: int, cores: int) -> list[tuple[int, ...]]:
-    """``parallel`` disjoint CPU sets of ``cores`` CPUs each, from the CPUs this process may use."""
-    available = sorted(os.sched_getaffinity(0))
-    if cores > len(available):
-        raise UserError(f"a job needs {cores} cores but this machine gives the runner {len(available)}",
-                        f"use a smaller constraint, -X job.cores={len(available)}, or -X job.allow_fewer_cores=true "
-                        "to run with the cores it has")
-    if parallel * cores > len(available):
-        raise UserError(f"--parallel {parallel} x {cores} cores needs {parallel * cores} CPUs but only "
-                        f"{len(available)} are available", f"use --parallel {len(available) // cores} or fewer")
-    return [tuple(available[i * cores:(i + 1) * cores]) for i in range(parallel)]
 
 
 def open_tasks(request: RunRequest, progress: Progress) -> list[PlannedTask]:
