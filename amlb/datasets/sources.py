@@ -82,6 +82,11 @@ def locate(definition: dict[str, Any], spec: TaskSpec, cfg: DatasetsConfig, reso
         else:
             definition["path"] = str(found)
         return definition
+    listed = {role: definition[role] if isinstance(definition.get(role), (list, tuple)) else [definition.get(role)]
+              for role in ("train", "test") if role in definition}
+    if len(listed) == 2 and len(listed["train"]) != len(listed["test"]):
+        raise UserError(f"task {spec.name!r}: {len(listed['train'])} train file(s) but {len(listed['test'])} test file(s)",
+                        "give one test file per train file (one pair per fold)")
     for role in ("train", "test"):
         if role in definition:
             entries = definition[role] if isinstance(definition[role], (list, tuple)) else [definition[role]]
@@ -99,7 +104,7 @@ def _local(entry: Any, spec: TaskSpec, cfg: DatasetsConfig, resolve: Resolver) -
     else:
         path = resolve(text)
         if not path.exists():
-            raise UserError(f"task {spec.name!r}: data file or folder not found: {path}",
+            raise UserError(f"task {spec.name!r}: data file not found: {path}",
                             "check the path in the benchmark definition")
     return _unpack(path, spec, cfg) if path.is_file() and _is_archive(path) else path
 

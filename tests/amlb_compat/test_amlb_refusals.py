@@ -44,7 +44,7 @@ def test_bad_task_keys(tmp_path, task, needles):
 
 @pytest.mark.parametrize("dataset,needles", [
     ("'{user}/data'", ("holds no NAME_train.EXT and NAME_test.EXT files",)),
-    ("'{user}/nothing.csv'", ("not found",)),
+    ("'{user}/nothing.csv'", ("data file not found",)),
     ("'{foo}/a.csv'", ("unknown placeholder {foo}",)),
     ("'s3://bucket/a.csv'", ("s3:// URLs are not supported",)),
     ("{path: '{input}/a.csv'}", ("uses {input} but no input directory is set", "-i DIR")),
