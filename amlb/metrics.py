@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -171,6 +172,21 @@ def check_main_metric(name: str, task_type: str, where: str) -> None:
         hint = "use auc_ovr or auc_ovo for multiclass AUC" if name in ("auc", "pr_auc") and task_type == "multiclass" \
             else f"for {task_type} tasks use one of {', '.join(fitting)}"
         raise UserError(f"metric '{name}' of {where} does not apply to its {task_type} task", hint)
+
+
+def task_metrics(spec, task_type: str, defaults: dict) -> Any:
+    """The task spec with its metrics settled for its type: its own ``metric:``, else the configured
+    list for the type (``metrics.TYPE``, AMLB's ``benchmarks.metrics``), else amlb's default; the
+    optimised one must apply to the type (refused before any job runs)."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    where = f"task '{spec.name}' ({spec.source_file})"
+    if spec.metric is None and defaults.get(task_type):
+        names = metric_names(defaults[task_type], f"config key metrics.{task_type}")
+        spec = replace(spec, metric=names[0], extra_metrics=names[1:])
+    if spec.metric:
+        check_main_metric(spec.metric, task_type, where)
+    return spec
 
 
 def compute(names: list[str] | tuple[str, ...], task_type: str, inputs: Inputs) -> dict[str, float]:

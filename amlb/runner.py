@@ -34,7 +34,7 @@ from amlb.execution.cgroups import open_cgroups
 from amlb.execution.sandbox import open_sandbox
 from amlb.execution.local import WorkerStartError
 from amlb.metering_hook import EnergyHook
-from amlb.metrics import check_main_metric
+from amlb.metrics import task_metrics
 from amlb.outdir import (
     DiskFull,
     OutputLock,
@@ -114,8 +114,8 @@ def open_tasks(request: RunRequest, progress: Progress) -> list[PlannedTask]:
         except Exception as e:  # noqa: BLE001 - data that breaks the preparation fails its task, not the run
             task.error = DataError(f"{spec.name}: the data could not be prepared ({type(e).__name__}: "
                                    f"{str(e).strip()[:200]})", "check the dataset")
-        if task.data is not None and spec.metric:  # a metric that cannot score the task: before any job runs
-            check_main_metric(spec.metric, task.data.type, f"task '{spec.name}' ({spec.source_file})")
+        if task.data is not None:  # a metric that cannot score the task is refused before any job runs
+            task.spec = spec = task_metrics(spec, task.data.type, request.config["metrics"])
         n_folds = task.data.n_folds if task.data else None
         task.folds = select_folds(spec, n_folds, request.constraint, request.folds)
         planned.append(task)

@@ -32,6 +32,11 @@ benchmarks:
     - '{root}/resources/constraints.yaml'
     - '{user}/constraints.yaml'
   os_mem_size_mb: 1024
+  metrics:
+    binary: [auc, logloss, acc, balacc]
+    multiclass: [logloss, acc, balacc, mean_pce]
+    regression: [rmse, r2, mae]
+    timeseries: [mase, mape]
 aws:
   ec2:
     instance_type: {series: t3}

@@ -52,7 +52,7 @@ def test_ignored_amlb_keys_get_one_warning_line_each(amlb_run):
     warnings = [line for line in proc.stderr.splitlines() if line.startswith("amlb: warning:")]
     config_lines = [w for w in warnings if "config.yaml" in w]
     assert len(config_lines) == 1 and "project_repository" in config_lines[0] and "aws.*" in config_lines[0]
-    assert "docker.*" in config_lines[0] and "seed=auto" in config_lines[0]
+    assert "docker.*" in config_lines[0] and "seed=auto" in config_lines[0] and "benchmarks.*" in config_lines[0]
     assert sum("ec2_instance_type" in w and "mybench.yaml" in w and "quantile_levels" in w for w in warnings) == 1
     for key in ("image", "setup_args", "version: stable"):
         assert sum(f"'{key}'" in w for w in warnings) == 1, warnings
@@ -69,6 +69,8 @@ def test_metric_lists_are_all_scored_first_optimised(amlb_run):
     for column in ("f1", "auc_ovr", "auc_ovo", "max_pce", "mean_pce"):
         assert 0 <= rf.loc["iris_string", column] <= 1
     assert pd.isna(rf.loc["iris_zip", "f1"])  # scored only where the task asks for it
+    assert 0 <= rf.loc["iris_zip", "mean_pce"] <= 1  # config.yaml's benchmarks.metrics for multiclass tasks
+    assert rf.loc["iris_zip", "metric"] == "neg_logloss"
     assert rf.loc["bc_openml", "metric"] == "auc" and rf.loc["bc_openml", "result"] == rf.loc["bc_openml", "auc"]
     for column in ("pr_auc", "f05", "f2"):
         assert 0.5 < rf.loc["bc_openml", column] <= 1
