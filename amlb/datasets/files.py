@@ -196,7 +196,8 @@ def _open_single(spec: TaskSpec, cfg: DatasetsConfig, definition: dict[str, Any]
     data_path = _entry_dir(cfg, spec, [path]) / "data.parquet"
     target = definition.get("target")
     cache.ensure([data_path], lambda: cache.write_parquet(read_table(path, declared_format, target), data_path))
-    n_folds = spec.folds or DEFAULT_FOLDS
+    # folds: 1 (AMLB's test runs) is one fold of the default split: k-fold needs k >= 2
+    n_folds = spec.folds if spec.folds and spec.folds >= 2 else DEFAULT_FOLDS
     seed = int(spec.extra.get("fold_seed", FOLD_SEED))
     task_type = definition.get("type")
     return open_split_task(
