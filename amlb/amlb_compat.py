@@ -31,8 +31,9 @@ CONFIG_MAP = {
     "frameworks.definition_file": "framework_files", "benchmarks.os_mem_size_mb": "job.os_mem_size_mb",
     "job_scheduler.parallel_jobs": "parallel", "inference_time_measurements.batch_sizes": "job.inference_batch_sizes",
     "inference_time_measurements.repeats": "job.inference_repeats", "openml.apikey": "openml.apikey",
-    "benchmarks.metrics": "metrics",
+    "benchmarks.metrics": "metrics", "benchmarks.defaults": "constraint_defaults",
 }
+CONSTRAINT_KEYS = ("folds", "max_runtime_seconds", "cores", "max_mem_size_mb")
 TASK_TYPES = ("binary", "multiclass", "regression")
 #: keys that list files or folders (placeholders expanded, missing ones left out with a warning)
 PATH_LISTS = {"benchmark_dirs", "constraint_files", "framework_files"}
@@ -135,6 +136,9 @@ def _mapped_value(target: str, value: Any, user_dir, input_dir, source: Path, ig
     if target == "metrics" and isinstance(value, dict):
         ignored.extend(f"benchmarks.metrics.{k}" for k in value if k not in TASK_TYPES)  # timeseries
         return {k: v for k, v in value.items() if k in TASK_TYPES}
+    if target == "constraint_defaults" and isinstance(value, dict):
+        ignored.extend(f"benchmarks.defaults.{k}" for k in value if k not in CONSTRAINT_KEYS)  # min_vol_size_mb ...
+        return {k: v for k, v in value.items() if k in CONSTRAINT_KEYS and v is not None}
     if target in PATH_LISTS:
         entries = value if isinstance(value, list) else [value]
         paths = [os.path.expanduser(placeholders(str(e), user_dir, input_dir)) for e in entries]

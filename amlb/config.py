@@ -22,7 +22,7 @@ from amlb.resources import resource_path
 
 #: types of keys whose default is null
 NULLABLE: dict[str, tuple[type, ...]] = {
-    "input_dir": (str,), "openml.server": (str,), "openml.apikey": (str,),
+    "input_dir": (str,), "constraint_defaults.folds": (int,), "openml.server": (str,), "openml.apikey": (str,),
     "environments.python": (str,),
     "job.cores": (int,), "job.max_runtime_seconds": (int, float), "job.max_mem_size_mb": (int,),
     "job.ready_timeout_seconds": (int, float),
@@ -44,6 +44,8 @@ def _number(minimum: float, *, strict: bool = False) -> Callable[[Any], bool]:
 #: allowed ranges of numeric keys: (check, what the value must be)
 RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "seed": (_number(0), "a whole number >= 0"),
+    "constraint_defaults.folds": (_number(1), "a whole number >= 1"),
+    "constraint_defaults.max_runtime_seconds": (_number(0, strict=True), "a finite number of seconds > 0"),
     "parallel": (_number(1), "at least 1"),
     "job.cores": (_number(1), "at least 1"),
     "job.max_runtime_seconds": (_number(0, strict=True), "a finite number of seconds > 0"),

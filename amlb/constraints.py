@@ -39,7 +39,7 @@ class Constraint:
 def constraint_files(config: Config) -> list[Path]:
     files = [resource_path("constraints.yaml"), config.path("user_dir") / "constraints.yaml"]
     files += [Path(os.path.expanduser(str(f))) for f in config.get("constraint_files") or ()]
-    return [f for f in files if f.is_file()]
+    return list(dict.fromkeys(f.resolve() for f in files if f.is_file()))  # a file listed again keeps its place
 
 
 def usable_cpus() -> int:
@@ -96,19 +96,21 @@ def load_constraint(name: str, config: Config) -> Constraint:
     p = {k: (None if k in ("cores", "max_mem_size_mb") and _whole(v) and v <= 0 else v)  # AMLB's -1: auto
          for k, v in p.items() if k in KEYS}
     check_limits(p, f"constraint '{defined}'")
-    job = config["job"]
+    job, fallback = config["job"], config["constraint_defaults"]
 
-    def pick(key: str, default: Any) -> Any:  # -X job.KEY wins; 0 is a value, not "unset"
-        value = job[key] if job[key] is not None else p.get(key)
-        return default if value is None else value
+    def pick(key: str) -> Any:  # -X job.KEY wins, then the constraint, then constraint_defaults; <= 0: auto
+        value = job[key] if job.get(key) is not None else p.get(key)
+        value = fallback[key] if value is None else value
+        return None if key in ("cores", "max_mem_size_mb") and value is not None and value <= 0 else value
 
-    memory = pick("max_mem_size_mb", None)
+    memory = pick("max_mem_size_mb")
     auto = memory is None
     if auto:
         memory = auto_memory_mb(int(job["os_mem_size_mb"]))
     return Constraint(
-        name=defined, folds=p.get("folds"), max_runtime_seconds=float(pick("max_runtime_seconds", 3600)),
-        cores=int(pick("cores", usable_cpus())), max_mem_size_mb=int(memory), memory_auto=auto)
+        name=defined, folds=p["folds"] if p.get("folds") is not None else fallback["folds"],
+        max_runtime_seconds=float(pick("max_runtime_seconds")), cores=int(pick("cores") or usable_cpus()),
+        max_mem_size_mb=int(memory), memory_auto=auto)
 
 
 #: resource keys of constraints and tasks: (check, what the value must be)

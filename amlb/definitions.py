@@ -95,7 +95,7 @@ def _definition_files(config: Config, tag: str | None) -> list[Path]:
     files.append(config.path("user_dir") / name)
     if not tag:
         files += [Path(f).expanduser() for f in config.get("framework_files") or ()]
-    return [f for f in dict.fromkeys(f for f in files if f.is_file())]
+    return list(dict.fromkeys(f.resolve() for f in files if f.is_file()))  # a file listed again keeps its place
 
 
 def framework_entries(config: Config, tag: str | None = None) -> dict[str, dict[str, Any]]:
