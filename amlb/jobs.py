@@ -73,12 +73,14 @@ def prepare(job: Job, task: TaskData, files: FoldFiles, directory: Path, cpus: t
         # "_"-prefixed params are for the adapter, not the model (as in AMLB): they come apart
         "framework": job.framework.name, "budget_seconds": job.budget_seconds,
         "params": {k: v for k, v in job.framework.params.items() if not str(k).startswith("_")},
-        "integration_params": {k: v for k, v in job.framework.params.items() if str(k).startswith("_")},
         "cores": job.cores, "memory_mb": job.memory_mb, "seed": job.seed, "type": task.type,
         "target": task.target, "class_labels": task.class_labels,
         "metric": job.task.metric or {"binary": "auc", "multiclass": "logloss", "regression": "rmse"}[task.type],
         "work_dir": str(work),
     }
+    integration = {k: v for k, v in job.framework.params.items() if str(k).startswith("_")}
+    if integration:  # only when there are some: job.json stays what older adapter helpers read
+        config["integration_params"] = integration
     payload = {"config": config, "train": str(files.train), "test": str(files.test),
                "inference": {"batch_sizes": list(settings.inference_batch_sizes),
                              "repeats": settings.inference_repeats, "max_seconds": settings.inference_max_seconds}}
