@@ -2,8 +2,8 @@
 
 Read from ``resources/constraints.yaml``, ``USERDIR/constraints.yaml`` and the files of
 ``constraint_files``; later files win. Names are case-insensitive, as in AMLB. As in AMLB,
-a constraint without ``max_mem_size_mb`` (or with ``-1``) gives each job the memory the
-machine has available minus ``job.os_mem_size_mb`` (divided among the ``--parallel`` jobs;
+a constraint without ``max_mem_size_mb`` (or with ``-1``) gives each job the machine's memory
+minus ``job.os_mem_size_mb`` (divided among the ``--parallel`` jobs;
 see :func:`auto_memory_mb`), and ``cores: -1`` means every CPU the runner may use.
 AWS-only keys are ignored with one warning line.
 """
@@ -32,7 +32,7 @@ class Constraint:
     max_runtime_seconds: float
     cores: int
     max_mem_size_mb: int | None
-    #: the memory was not set: it is the machine's available memory minus a reserve (see auto_memory_mb)
+    #: the memory was not set: it is the machine's memory minus a reserve (see auto_memory_mb)
     memory_auto: bool = False
 
 
@@ -60,13 +60,15 @@ def cpu_slots(parallel: int, cores: int) -> list[tuple[int, ...]]:
 
 
 def auto_memory_mb(reserve_mb: int, parallel: int = 1) -> int:
-    """AMLB's memory for a job without a limit: the available memory minus the reserve left to the
-    system (all available memory when that leaves nothing), shared by ``parallel`` jobs."""
+    """The memory of a job without a limit: the machine's memory minus the reserve left to the system
+    (all of it when that leaves nothing), shared by ``parallel`` jobs. AMLB starts from the memory
+    available at the time; amlb from the total, so the limit is the same in every invocation of a
+    run (``--resume`` and ``--extend`` compare limits)."""
     import psutil  # noqa: PLC0415
 
-    available = psutil.virtual_memory().available // (1 << 20)
-    left = available - reserve_mb
-    return max(1, int((left if left > 0 else available) // max(1, parallel)))
+    total = psutil.virtual_memory().total // (1 << 20)
+    left = total - reserve_mb
+    return max(1, int((left if left > 0 else total) // max(1, parallel)))
 
 
 def load_constraint(name: str, config: Config) -> Constraint:
