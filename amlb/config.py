@@ -23,7 +23,7 @@ from amlb.resources import resource_path
 #: types of keys whose default is null
 NULLABLE: dict[str, tuple[type, ...]] = {
     "seed": (str, int),  # not nullable: auto or a number (the default is text)
-    "openml.server": (str,), "openml.apikey": (str,),
+    "input_dir": (str,), "constraint_defaults.folds": (int,), "openml.server": (str,), "openml.apikey": (str,),
     "environments.python": (str,),
     "job.cores": (int,), "job.max_runtime_seconds": (int, float), "job.max_mem_size_mb": (int,),
     "job.ready_timeout_seconds": (int, float),
@@ -45,10 +45,13 @@ def _number(minimum: float, *, strict: bool = False) -> Callable[[Any], bool]:
 #: allowed ranges of numeric keys: (check, what the value must be)
 RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "seed": (lambda v: v == "auto" or (_number(0)(v) and isinstance(v, int)), "auto or a whole number >= 0"),
+    "constraint_defaults.folds": (_number(1), "a whole number >= 1"),
+    "constraint_defaults.max_runtime_seconds": (_number(0, strict=True), "a finite number of seconds > 0"),
     "parallel": (_number(1), "at least 1"),
     "job.cores": (_number(1), "at least 1"),
     "job.max_runtime_seconds": (_number(0, strict=True), "a finite number of seconds > 0"),
     "job.max_mem_size_mb": (_number(1), "at least 1 (MB)"),
+    "job.os_mem_size_mb": (_number(0), "a whole number of MB >= 0"),
     "job.time_tolerance_ratio": (_number(0), "a finite number >= 0"),
     "job.time_grace_seconds": (_number(0), "a finite number of seconds >= 0"),
     "job.attempts": (_number(1), "at least 1"),
@@ -262,7 +265,14 @@ def _nest(dotted: str, value: Any) -> dict:
 
 def load_config(user_dir: str | Path | None = None, config_file: str | Path | None = None,
                 overrides: list[str] | tuple[str, ...] = ()) -> Config:
-    """Defaults, then ``USERDIR/config.yaml``, then ``config_file``, then ``-X`` overrides."""
+    """Defaults, then ``USERDIR/config.yaml``, then ``config_file``, then ``-X`` overrides.
+
+    Without ``user_dir`` the user directory is ``~/.config/amlb`` when it exists, else AMLB's
+    ``~/.config/automlbenchmark`` when that exists; AMLB's config keys are mapped or ignored
+    (:mod:`amlb.amlb_compat`).
+    """
+    from amlb.amlb_compat import default_user_dir, translate_config  # noqa: PLC0415
+
     defaults_path = resource_path("config.yaml")
     defaults, _ = load_yaml(defaults_path)
     config = Config(copy.deepcopy(defaults))
@@ -270,6 +280,10 @@ def load_config(user_dir: str | Path | None = None, config_file: str | Path | No
     if user_dir is not None:
         if not Path(user_dir).expanduser().is_dir():
             raise UserError(f"the user directory {user_dir} does not exist", "check the -u path")
+    else:
+        found, exists = default_user_dir()
+        user_dir = found if exists else None
+    if user_dir is not None:
         user_file = Path(user_dir).expanduser() / "config.yaml"
         if user_file.exists():
             sources.append(user_file)
@@ -284,6 +298,7 @@ def load_config(user_dir: str | Path | None = None, config_file: str | Path | No
             continue
         if not isinstance(data, dict):
             raise UserError(f"{source} must hold a mapping of config keys", "see resources/config.yaml")
+        data = translate_config(data, defaults, source, config["user_dir"])
         _check_and_merge(config, data, Located(str(source)), lines)
     for text in overrides:
         key, value = parse_override(text)

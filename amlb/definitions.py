@@ -12,20 +12,22 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from amlb.amlb_compat import translate_framework, warn_ignored_framework_keys
+from amlb.benchmark_file import read_benchmark_file
 from amlb.config import Config, load_yaml
+from amlb.constraints import Constraint, check_limits, load_constraint  # noqa: F401 - re-exported
 from amlb.datasets.api import TaskSpec
 from amlb.errors import UserError
 from amlb.resources import frameworks_dir, resource_path
 
 _FRAMEWORK_KEYS = {"extends", "adapter", "version", "requirements", "python", "system_packages",
                    "params", "description", "project", "setup_env", "fit_share", "budget_note", "host_commands",
-                   "installer", "post_install", "min_budget_seconds"}
+                   "installer", "post_install", "min_budget_seconds", "amlb_module"}
 
 
 @dataclass(frozen=True)
@@ -70,16 +72,6 @@ class FrameworkDef:
         return h.hexdigest()[:16]
 
 
-@dataclass(frozen=True)
-class Constraint:
-    name: str
-    folds: int | None
-    max_runtime_seconds: float
-    cores: int
-    max_mem_size_mb: int | None
-    repeats: int | None = None  # repeats of a repeated cross-validation to run (None: 1)
-
-
 def adapter_dirs(config: Config) -> list[Path]:
     """Folders holding adapter folders: the project's, the user's, then ``framework_dirs``."""
     dirs = [frameworks_dir(), config.path("user_dir") / "frameworks"]
@@ -103,7 +95,9 @@ def _definition_files(config: Config, tag: str | None) -> list[Path]:
     name = f"frameworks_{tag}.yaml" if tag else "frameworks.yaml"
     files = [resource_path(name)]
     files.append(config.path("user_dir") / name)
-    return [f for f in files if f.is_file()]
+    if not tag:
+        files += [Path(f).expanduser() for f in config.get("framework_files") or ()]
+    return list(dict.fromkeys(f.resolve() for f in files if f.is_file()))  # a file listed again keeps its place
 
 
 def framework_entries(config: Config, tag: str | None = None) -> dict[str, dict[str, Any]]:
@@ -113,17 +107,24 @@ def framework_entries(config: Config, tag: str | None = None) -> dict[str, dict[
         raise UserError(f"unknown framework tag '{tag}'", f"no resources/frameworks_{tag}.yaml exists")
     for path in _definition_files(config, tag):
         data, lines = load_yaml(path)
+        ignored: dict[str, list[str]] = {}
         for name, entry in (data or {}).items():
-            entry = dict(entry or {})
+            if str(name).startswith("__"):  # AMLB's documentation entries (__dummy_framework_with_defaults)
+                continue
+            entry = translate_framework(name, dict(entry or {}), path, ignored)
             unknown = set(entry) - _FRAMEWORK_KEYS
             if unknown:
                 key = sorted(unknown)[0]
                 raise UserError(f"unknown key '{key}' in framework '{name}' ({path}, line {lines.get(f'{name}.{key}')})",
                                 f"allowed keys: {', '.join(sorted(_FRAMEWORK_KEYS))}")
+            module_adapter = entry.get("adapter") if entry.get("amlb_module") else None
+            if module_adapter and "extends" not in entry and module_adapter in entries and module_adapter != name:
+                entry["extends"] = module_adapter  # AMLB's module: frameworks.X is X's definition, then the entry's
             if name in entries and "extends" not in entry:
                 entries[name] = {**entries[name], **entry}
             else:
                 entries[name] = entry
+        warn_ignored_framework_keys(path, ignored)
     return entries
 
 
@@ -202,6 +203,10 @@ def _resolve(name: str, entries: dict[str, dict[str, Any]], tag: str | None, see
             merged[key] = value
     adapter_dir = _adapter_dir(str(merged.get("adapter", name)), dirs)
     if not (adapter_dir / "exec.py").is_file():
+        if merged.get("amlb_module"):
+            raise UserError(f"framework '{name}': AMLB's module {merged['amlb_module']} has no amlb adapter "
+                            f"({adapter_dir.name}/exec.py)", f"write one with `amlb new-framework {adapter_dir.name}` "
+                            "(an AMLB integration does not run here; see docs/coming-from-amlb.md)")
         raise UserError(f"framework '{name}' has no adapter: {adapter_dir}/exec.py is missing",
                         "set its adapter key to a folder under frameworks/ (or USERDIR/frameworks/)")
     return FrameworkDef(
@@ -259,64 +264,12 @@ def _min_budget(name: str, value: Any) -> float | None:
     return seconds
 
 
-def load_constraint(name: str, config: Config) -> Constraint:
-    presets: dict[str, Any] = {}
-    for path in (resource_path("constraints.yaml"), config.path("user_dir") / "constraints.yaml"):
-        if path.is_file():
-            presets.update(load_yaml(path)[0] or {})
-    if name not in presets:
-        close = difflib.get_close_matches(name, list(presets), n=3, cutoff=0.5)
-        hint = f"did you mean {' or '.join(close)}?" if close else f"known constraints: {', '.join(presets)}"
-        raise UserError(f"unknown constraint '{name}'", hint)
-    p = presets[name]
-    if not isinstance(p, dict):
-        raise UserError(f"constraint '{name}' must be a mapping of folds, repeats, max_runtime_seconds, cores, max_mem_size_mb",
-                        "see resources/constraints.yaml")
-    check_limits(p, f"constraint '{name}'")
-    job = config["job"]
-
-    def pick(key: str, default: Any) -> Any:  # -X job.KEY wins; 0 is a value, not "unset"
-        return job[key] if job[key] is not None else p.get(key, default)
-
-    return Constraint(
-        name=name, folds=p.get("folds"), max_runtime_seconds=float(pick("max_runtime_seconds", 3600)),
-        cores=int(pick("cores", 1)), max_mem_size_mb=pick("max_mem_size_mb", None), repeats=p.get("repeats"))
-
-
-#: resource keys of constraints and tasks: (check, what the value must be)
-_LIMITS: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "folds": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
-    "repeats": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
-    "max_runtime_seconds": (lambda v: _real(v) and v > 0, "a finite number of seconds > 0"),
-    "cores": (lambda v: _whole(v) and v >= 1, "a whole number >= 1"),
-    "max_mem_size_mb": (lambda v: _whole(v) and v >= 1, "a whole number of MB >= 1"),
-}
-
-
-def _real(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _whole(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def check_limits(values: dict, where: str) -> None:
-    """Resource values of a constraint or task must be in range (null means unset)."""
-    for key, (ok, what) in _LIMITS.items():
-        if values.get(key) is not None and not ok(values[key]):
-            raise UserError(f"{key} of {where} must be {what}, got {values[key]!r}", "correct its value")
-
-
-_TASK_KEYS = {"name", "openml_task_id", "openml_dataset_id", "dataset", "builtin", "folds", "repeats", "metric",
-              "description", "max_runtime_seconds", "cores", "max_mem_size_mb", "target", "type", "fold_seed"}
-
-
 def _benchmark_file(name: str, config: Config) -> Path | None:
     as_path = Path(name).expanduser()
     if as_path.suffix in (".yaml", ".yml") and as_path.is_file():
         return as_path
-    for folder in (config.path("user_dir") / "benchmarks", resource_path("benchmarks")):
+    extra = [Path(d).expanduser() for d in config.get("benchmark_dirs") or ()]
+    for folder in (config.path("user_dir") / "benchmarks", *extra, resource_path("benchmarks")):
         candidate = folder / f"{name}.yaml"
         if candidate.is_file():
             return candidate
@@ -343,31 +296,9 @@ def load_benchmark(name: str, config: Config) -> list[TaskSpec]:
         hint = f"did you mean {' or '.join(close)}?" if close else \
             f"known: {', '.join(known)}, a YAML file, openml/s/ID or openml/t/ID"
         raise UserError(f"unknown benchmark '{name}'", hint)
-    data, lines = load_yaml(path)
-    if not isinstance(data, list):
-        raise UserError(f"benchmark {path} must be a list of tasks", "see resources/benchmarks/example.yaml")
-    specs = []
-    for i, entry in enumerate(data):
-        where = f"{path}, line {lines.get(str(i))}"
-        if not isinstance(entry, dict) or "name" not in entry:
-            raise UserError(f"task {i + 1} of {where} has no name", "give every task a name")
-        unknown = set(entry) - _TASK_KEYS
-        if unknown:
-            raise UserError(f"unknown key '{sorted(unknown)[0]}' in task '{entry['name']}' ({where})",
-                            f"allowed keys: {', '.join(sorted(_TASK_KEYS))}")
-        sources = [k for k in ("openml_task_id", "openml_dataset_id", "dataset", "builtin") if entry.get(k)]
-        if len(sources) != 1:
-            raise UserError(f"task '{entry['name']}' ({where}) needs exactly one of openml_task_id, "
-                            "openml_dataset_id, dataset, builtin", f"it has {sources or 'none'}")
-        check_limits(entry, f"task '{entry['name']}' ({where})")
-        extra = {k: entry[k] for k in ("max_runtime_seconds", "cores", "max_mem_size_mb", "target", "type",
-                                       "fold_seed") if k in entry}
-        specs.append(TaskSpec(
-            name=str(entry["name"]), openml_task_id=entry.get("openml_task_id"),
-            openml_dataset_id=entry.get("openml_dataset_id"), dataset=entry.get("dataset"),
-            builtin=entry.get("builtin"), folds=entry.get("folds"), repeats=entry.get("repeats"),
-            metric=entry.get("metric"),
-            description=str(entry.get("description", "")), source_file=str(path), extra=extra))
+    specs = read_benchmark_file(path, check_limits)
+    if not specs:
+        raise UserError(f"benchmark {path} has no enabled task", "enable one (enabled: true) or add a task")
     _check_task_names(specs, str(path))
     return specs
 
@@ -379,4 +310,4 @@ def datasets_config(config: Config):
     return DatasetsConfig(
         cache_dir=config.path("data.cache_dir"), openml_cache_dir=config.path("openml.cache_dir"),
         openml_server=config["openml"]["server"], openml_apikey=config["openml"]["apikey"],
-        base_dir=config.path("user_dir"))
+        base_dir=config.path("user_dir"), input_dir=config.path("input_dir") if config.get("input_dir") else None)

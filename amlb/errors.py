@@ -26,3 +26,15 @@ class UserError(Exception):
 
 class DataError(UserError):
     """A dataset cannot be loaded or is unusable (missing target, empty, ...)."""
+
+
+_warned: set[str] = set()
+
+
+def warn(message: str) -> None:
+    """Print a one-line warning on stderr, once per process for the same text."""
+    import sys  # noqa: PLC0415
+
+    if message not in _warned:
+        _warned.add(message)
+        print(f"amlb: warning: {message}", file=sys.stderr)

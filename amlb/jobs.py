@@ -71,12 +71,17 @@ def prepare(job: Job, task: TaskData, files: FoldFiles, directory: Path, cpus: t
     for sub in ("tmp", "home", "cache"):
         (work / sub).mkdir(parents=True)
     config = {
-        "framework": job.framework.name, "params": job.framework.params, "budget_seconds": job.budget_seconds,
+        # "_"-prefixed params are for the adapter, not the model (as in AMLB): they come apart
+        "framework": job.framework.name, "budget_seconds": job.budget_seconds,
+        "params": {k: v for k, v in job.framework.params.items() if not str(k).startswith("_")},
         "cores": job.cores, "memory_mb": job.memory_mb, "seed": job.seed, "type": task.type,
         "target": task.target, "class_labels": task.class_labels,
         "metric": job.task.metric or {"binary": "auc", "multiclass": "logloss", "regression": "rmse"}[task.type],
         "work_dir": str(work),
     }
+    integration = {k: v for k, v in job.framework.params.items() if str(k).startswith("_")}
+    if integration:  # only when there are some: job.json stays what older adapter helpers read
+        config["integration_params"] = integration
     payload = {"config": config, "train": str(files.train), "test": str(files.test),
                "inference": {"batch_sizes": list(settings.inference_batch_sizes),
                              "repeats": settings.inference_repeats, "max_seconds": settings.inference_max_seconds}}
@@ -150,7 +155,7 @@ def conclude(record: JobRecord, job: Job, task: TaskData, files: FoldFiles, laun
         truth = pd.read_parquet(files.test_target).iloc[:, 0]  # the runner's own file: its errors are ours
         try:
             predictions = _read_predictions(launch.job_dir, len(truth), len(task.class_labels or []))
-            scored = score(task.type, truth, predictions, task.class_labels, job.task.metric)
+            scored = score(task.type, truth, predictions, task.class_labels, job.task.metric, job.task.extra_metrics)
             record.metric, record.result, record.metrics = scored.metric, scored.result, scored.metrics
         except InvalidPredictions as e:
             status, error_type, info = Status.INVALID_PREDICTIONS, "InvalidPredictions", str(e)

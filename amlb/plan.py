@@ -88,8 +88,10 @@ def job_seed(seed: int | str, fold: int, repeat: int = 0, n_folds: int | None = 
 
 
 def make_jobs(frameworks: list[FrameworkDef], tasks: list[PlannedTask], constraint: Constraint,
-              seed: int | str) -> list[Job]:
-    """Jobs in task, repeat, fold, framework order: results fill in task by task across frameworks."""
+              seed: int | str, max_cores: int | None = None) -> list[Job]:
+    """Jobs in task, repeat, fold, framework order: results fill in task by task across frameworks.
+
+    ``max_cores``: a task asking more cores gets these (``job.allow_fewer_cores``)."""
     jobs = []
     for task in tasks:
         extra = task.spec.extra
@@ -101,6 +103,6 @@ def make_jobs(frameworks: list[FrameworkDef], tasks: list[PlannedTask], constrai
                         framework=fw, task=task.spec, fold=fold, constraint=constraint, repeat=repeat,
                         seed=job_seed(seed, fold, repeat, n_folds),
                         budget_seconds=float(extra.get("max_runtime_seconds", constraint.max_runtime_seconds)),
-                        cores=int(extra.get("cores", constraint.cores)),
+                        cores=min(int(extra.get("cores", constraint.cores)), max_cores or 1 << 30),
                         memory_mb=extra.get("max_mem_size_mb", constraint.max_mem_size_mb)))
     return jobs

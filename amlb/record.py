@@ -43,8 +43,12 @@ class Status(str, enum.Enum):
 
 #: Metrics scored by the runner, in the column order AMLB uses.
 METRICS: tuple[str, ...] = ("acc", "auc", "balacc", "logloss", "r2", "rmse", "mae")
+#: Further metrics a task may name (``metric: [f1, mse]``): a column each, after METRICS, when scored.
+EXTRA_METRICS: tuple[str, ...] = ("auc_ovo", "auc_ovr", "f05", "f1", "f2", "max_pce", "mean_pce", "pr_auc",
+                                  "mse", "msle", "rmsle", "mape", "smape", "wape")
 #: Metrics where lower is better: ``result`` holds them negated (``neg_logloss`` ...).
-LOWER_IS_BETTER: frozenset[str] = frozenset({"logloss", "rmse", "mae"})
+LOWER_IS_BETTER: frozenset[str] = frozenset({"logloss", "rmse", "mae", "mse", "msle", "rmsle", "max_pce", "mean_pce",
+                                              "mape", "smape", "wape"})
 #: Main metric per task type, as AMLB defines it.
 DEFAULT_METRIC: dict[str, str] = {"binary": "auc", "multiclass": "logloss", "regression": "rmse"}
 #: Metrics computed per task type.
@@ -137,6 +141,9 @@ class JobRecord:
         row: dict[str, Any] = {c: getattr(self, c) for c in AMLB_COLUMNS}
         for m in METRICS:
             row[m] = self.metrics.get(m)
+        for m in EXTRA_METRICS:
+            if m in self.metrics:
+                row[m] = self.metrics[m]
         row["status"] = self.status.value
         for f in dataclasses.fields(self):
             if f.name in AMLB_COLUMNS or f.name in _NESTED or f.name == "status":

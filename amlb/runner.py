@@ -25,6 +25,7 @@ from amlb.attempt import (
 )
 from amlb.config import Config
 from amlb.datasets.api import TaskData
+from amlb.constraints import cpu_slots
 from amlb.definitions import Constraint, FrameworkDef, datasets_config, load_benchmark
 from amlb.environments import PreparedEnvironment, SetupError, prepare_environment
 from amlb.errors import DataError, UserError
@@ -33,6 +34,7 @@ from amlb.execution.cgroups import open_cgroups
 from amlb.execution.sandbox import open_sandbox
 from amlb.execution.local import WorkerStartError
 from amlb.metering_hook import EnergyHook
+from amlb.metrics import task_metrics
 from amlb.outdir import (
     DiskFull,
     OutputLock,
@@ -65,6 +67,7 @@ class RunRequest:
     retry_failed: bool = False
     setup: str = "auto"
     parallel: int = 1
+    exit_on_error: bool = False  # -e: stop at the first failed job
 
 
 @dataclass
@@ -73,25 +76,15 @@ class RunSummary:
     records: list[JobRecord] = field(default_factory=list)
     data_errors: list[str] = field(default_factory=list)
     setup_errors: list[str] = field(default_factory=list)
+    stopped_by: str = ""  # -e: the failed job that stopped the run
 
 
-def default_out_dir(config: Config, frameworks: list[FrameworkDef], benchmark: str, constraint: str, mode: str) -> Path:
+def default_out_dir(config: Config, frameworks: list[FrameworkDef], benchmark: str, constraint: str, mode: str,
+                    session: str | None = None) -> Path:
     names = "_".join(fw.name for fw in frameworks)
     bench = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(benchmark).stem if benchmark.endswith(".yaml") else benchmark)
-    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+    stamp = session or datetime.now().strftime("%Y%m%dT%H%M%S")
     return config.path("output_dir") / f"{names}.{bench}.{constraint}.{mode}.{stamp}"
-
-
-def cpu_slots(parallel: int, cores: int) -> list[tuple[int, ...]]:
-    """``parallel`` disjoint CPU sets of ``cores`` CPUs each, from the CPUs this process may use."""
-    available = sorted(os.sched_getaffinity(0))
-    if cores > len(available):
-        raise UserError(f"a job needs {cores} cores but this machine gives the runner {len(available)}",
-                        f"use a smaller constraint or -X job.cores={len(available)}")
-    if parallel * cores > len(available):
-        raise UserError(f"--parallel {parallel} x {cores} cores needs {parallel * cores} CPUs but only "
-                        f"{len(available)} are available", f"use --parallel {len(available) // cores} or fewer")
-    return [tuple(available[i * cores:(i + 1) * cores]) for i in range(parallel)]
 
 
 def open_tasks(request: RunRequest, progress: Progress) -> list[PlannedTask]:
@@ -124,6 +117,8 @@ def open_tasks(request: RunRequest, progress: Progress) -> list[PlannedTask]:
         except Exception as e:  # noqa: BLE001 - data that breaks the preparation fails its task, not the run
             task.error = DataError(f"{spec.name}: the data could not be prepared ({type(e).__name__}: "
                                    f"{str(e).strip()[:200]})", "check the dataset")
+        if task.data is not None:  # a metric that cannot score the task is refused before any job runs
+            task.spec = spec = task_metrics(spec, task.data.type, request.config["metrics"])
         n_folds = task.data.n_folds if task.data else None
         task.folds = select_folds(spec, n_folds, request.constraint, request.folds)
         task.n_folds = n_folds
@@ -146,6 +141,8 @@ class Run:
                                       this_host())
         self.records: list[JobRecord] = []
         self.in_flight: dict[str, JobRecord] = {}  # running attempts by job key
+        self.failed_stop = threading.Event()  # -e: a job failed, no further job starts
+        self.stopped_by = ""
 
     def save_running(self, record: JobRecord) -> None:
         """An attempt under way: a run interrupted now reruns the job on resume."""
@@ -170,6 +167,9 @@ class Run:
             self.records.append(record)
             if final:  # results.csv follows the store job by job
                 self.store.export_csv(self.request.out_dir / "results.csv")
+            if final and self.request.exit_on_error and record.status.is_failure and not self.failed_stop.is_set():
+                self.failed_stop.set()
+                self.stopped_by = f"{record.framework} {record.task} fold {record.fold}: {record.status.value}"
         if final:
             self.progress.job_finished(job, record)
         else:
@@ -284,7 +284,9 @@ def _run_locked(request: RunRequest) -> RunSummary:
     stopping = threading.Event()  # set when the run ends early (Ctrl-C): slots take no further job
     run_state: Run | None = None
     try:
-        jobs = make_jobs(request.frameworks, planned, request.constraint, request.config["seed"])
+        jobs = make_jobs(request.frameworks, planned, request.constraint, request.config["seed"],
+                         len(os.sched_getaffinity(0)) if request.config["job"]["allow_fewer_cores"] and not scheduler
+                         else None)
         if request.resume:
             for record in settle_runner_deaths(store):
                 progress.note(f"{record.framework} {record.task} {'repeat %d ' % record.repeat if record.repeat else ''}"
@@ -313,6 +315,8 @@ def _run_locked(request: RunRequest) -> RunSummary:
         queue_: queue.Queue[Job] = queue.Queue()
         for job in run_state.jobs_with_data(planned, todo, summary):
             env = environments.get(job.framework.name)
+            if run_state.failed_stop.is_set():
+                break
             if isinstance(env, SetupError):
                 run_state.record_failure(job, tasks[job.task.name].data, Status.SETUP_ERROR, "SetupError", str(env))
             else:
@@ -322,7 +326,7 @@ def _run_locked(request: RunRequest) -> RunSummary:
 
         def worker(slot_index: int) -> None:
             cpus = slots[slot_index]
-            while not stopping.is_set():
+            while not stopping.is_set() and not run_state.failed_stop.is_set():
                 try:
                     job = queue_.get_nowait()
                 except queue.Empty:
@@ -358,6 +362,7 @@ def _run_locked(request: RunRequest) -> RunSummary:
         if disk_full:
             raise disk_full[0]
         summary.records = run_state.records
+        summary.stopped_by = run_state.stopped_by
     finally:
         stopping.set()
         if cluster is not None:

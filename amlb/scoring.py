@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn import metrics as skm
 
+from amlb.metrics import Inputs, compute
 from amlb.record import DEFAULT_METRIC, LOWER_IS_BETTER, TYPE_METRICS
 
 PROBA_TOLERANCE = 1e-2
@@ -56,24 +56,20 @@ def _probabilities(predictions: pd.DataFrame, labels: list[str], predicted: np.n
 
 
 def score(task_type: str, truth: pd.Series, predictions: pd.DataFrame, class_labels: list[str] | None,
-          metric: str | None = None) -> Score:
-    """Check predictions against the truth and compute every metric of the task type."""
+          metric: str | None = None, extra_metrics: tuple[str, ...] = ()) -> Score:
+    """Check predictions against the truth and compute every metric of the task type, the task's
+    main ``metric`` and its ``extra_metrics`` (those that apply to the task type)."""
     if predictions.columns.duplicated().any():
         raise InvalidPredictions("duplicate column names in the predictions")
     if "prediction" not in predictions.columns:
         raise InvalidPredictions("no 'prediction' column")
     if len(predictions) != len(truth):
         raise InvalidPredictions(f"{len(predictions)} predictions for {len(truth)} test rows")
-    values: dict[str, float] = {}
     if task_type == "regression":
         pred = pd.to_numeric(predictions["prediction"], errors="coerce").to_numpy(dtype=float)
         if not np.isfinite(pred).all():
             raise InvalidPredictions("predictions contain NaN, infinite or non-numeric values")
-        y = truth.to_numpy(dtype=float)
-        with np.errstate(over="ignore", invalid="ignore"):
-            values["rmse"] = float(np.sqrt(skm.mean_squared_error(y, pred)))
-            values["mae"] = float(skm.mean_absolute_error(y, pred))
-            values["r2"] = float(skm.r2_score(y, pred))
+        inputs = Inputs(truth=truth.to_numpy(dtype=float), predicted=pred)
     else:
         labels = list(class_labels or [])
         if predictions["prediction"].isna().any():
@@ -82,20 +78,17 @@ def score(task_type: str, truth: pd.Series, predictions: pd.DataFrame, class_lab
         unknown = sorted(set(predicted) - set(labels))
         if unknown:
             raise InvalidPredictions(f"predicted labels outside the classes: {unknown[:5]}")
-        y = truth.astype(str).to_numpy()
         proba = _probabilities(predictions, labels, predicted)
-        values["acc"] = float(skm.accuracy_score(y, predicted))
-        values["balacc"] = float(skm.balanced_accuracy_score(y, predicted))
-        order = np.argsort(labels)  # scikit-learn wants the labels sorted, with columns to match
-        values["logloss"] = float(skm.log_loss(y, np.clip(proba[:, order], 1e-15, 1),
-                                               labels=[labels[i] for i in order]))
-        if task_type == "binary":
-            values["auc"] = float(skm.roc_auc_score(y == labels[1], proba[:, 1]))
+        inputs = Inputs(truth=truth.astype(str).to_numpy(), predicted=predicted, labels=labels, proba=proba)
+    name = metric or DEFAULT_METRIC[task_type]
+    required = [*TYPE_METRICS[task_type], *([name] if name not in TYPE_METRICS[task_type] else [])]
+    values = compute(required, task_type, inputs)
     broken = sorted(k for k, v in values.items() if not np.isfinite(v))
     if broken:  # e.g. regression predictions of 1e200: the squared error overflows
         raise InvalidPredictions(f"the predictions give non-finite {', '.join(broken)} (values too large to score)")
-    name = metric or DEFAULT_METRIC[task_type]
     if name not in values:
         raise InvalidPredictions(f"metric {name} is not computed for {task_type} tasks ({TYPE_METRICS[task_type]})")
+    extras = compute([m for m in extra_metrics if m not in values], task_type, inputs)
+    values.update({k: v for k, v in extras.items() if np.isfinite(v)})  # one that cannot be computed stays empty
     result = -values[name] if name in LOWER_IS_BETTER else values[name]
     return Score(metric=main_metric(task_type, name), result=result, metrics=values)

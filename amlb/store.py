@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from amlb.record import INTERRUPTED, JobRecord, Status
+from amlb.record import AMLB_COLUMNS, EXTRA_METRICS, INTERRUPTED, METRICS, JobRecord, Status
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
@@ -82,7 +82,12 @@ class ResultStore:
     def to_frame(self, records: Iterable[JobRecord] | None = None) -> pd.DataFrame:
         recs = sorted(records if records is not None else self.latest().values(),
                       key=lambda r: (r.framework, r.task, r.repeat, r.fold, r.constraint))
-        return pd.DataFrame([r.to_row() for r in recs])
+        frame = pd.DataFrame([r.to_row() for r in recs])
+        extra = [m for m in EXTRA_METRICS if m in frame.columns]  # after the fixed metrics, whatever row had them
+        if extra:
+            fixed = list(frame.columns[:len(AMLB_COLUMNS) + len(METRICS)])
+            frame = frame[fixed + extra + [c for c in frame.columns if c not in fixed and c not in extra]]
+        return frame
 
     def export_csv(self, path: Path) -> pd.DataFrame:
         """Write ``results.csv`` (final attempts only; AMLB columns first) atomically."""

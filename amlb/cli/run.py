@@ -6,6 +6,8 @@ import signal
 import sys
 from pathlib import Path
 
+from amlb.amlb_flags import add_amlb_flags
+
 HELP = "Run AutoML frameworks on a benchmark under a constraint; results go to a store and results.csv."
 
 
@@ -22,7 +24,7 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="benchmark name (resources/benchmarks/, USERDIR/benchmarks/), a YAML file, "
                         "openml/s/ID or openml/t/ID (test.openml/...: OpenML's test server) (default: example)")
     p.add_argument("constraint", nargs="?", default="example", help="constraint preset (default: example)")
-    p.add_argument("-m", "--mode", choices=("local", "docker"), default="local")
+    p.add_argument("-m", "--mode", default="local", help="local (default) or docker")
     p.add_argument("-f", "--fold", dest="folds", nargs="+", type=_folds, help="only these folds (0-based)")
     p.add_argument("-t", "--task", dest="tasks", nargs="+", help="only these tasks of the benchmark")
     p.add_argument("-o", "--outdir", type=Path, help="output directory (default: a new one under output_dir)")
@@ -42,14 +44,19 @@ def configure(p: argparse.ArgumentParser) -> None:
                    help="run the jobs on the Dask cluster of this scheduler (tcp://host:8786); "
                         "same as -X dask.scheduler=ADDRESS")
     p.add_argument("--list-frameworks", action="store_true", help="list the known frameworks and exit")
+    p.add_argument("-e", "--exit-on-error", action="store_true",
+                   help="stop at the first failed job (the jobs not run yet stay for --resume)")
+    add_amlb_flags(p)
 
 
 def execute(args: argparse.Namespace) -> int:
+    from amlb.amlb_flags import amlb_flag_overrides, check_mode, fit_to_machine  # noqa: PLC0415
     from amlb.config import load_config  # noqa: PLC0415
     from amlb.definitions import framework_entries, load_constraint, resolve_framework  # noqa: PLC0415
     from amlb.errors import UserError  # noqa: PLC0415
 
-    overrides = args.overrides + ([f"dask.scheduler={args.dask}"] if args.dask else [])
+    check_mode(args.mode)
+    overrides = args.overrides + ([f"dask.scheduler={args.dask}"] if args.dask else []) + amlb_flag_overrides(args)
     config = load_config(args.userdir, args.config, overrides)
     if args.list_frameworks:
         for name, entry in sorted(framework_entries(config).items(), key=lambda kv: kv[0].lower()):
@@ -73,13 +80,15 @@ def execute(args: argparse.Namespace) -> int:
     parallel = args.parallel if args.parallel is not None else int(config["parallel"])
     if parallel < 1:
         raise UserError(f"--parallel must be at least 1, got {parallel}", "e.g. --parallel 2")
+    constraint = fit_to_machine(constraint, config, parallel)
     from amlb.runner import RunRequest, default_out_dir, run  # noqa: PLC0415
 
-    out_dir = args.outdir or default_out_dir(config, frameworks, args.benchmark, constraint.name, args.mode)
+    out_dir = args.outdir or default_out_dir(config, frameworks, args.benchmark, constraint.name, args.mode,
+                                             args.session)
     request = RunRequest(frameworks=frameworks, benchmark=args.benchmark, constraint=constraint, mode=args.mode,
                          config=config, out_dir=out_dir.resolve(), folds=args.folds, tasks=args.tasks,
                          resume=args.resume or args.extend, extend=args.extend, retry_failed=args.retry_failed,
-                         setup=args.setup, parallel=parallel)
+                         setup=args.setup, parallel=parallel, exit_on_error=args.exit_on_error)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         summary = run(request)
@@ -142,6 +151,10 @@ def _report(summary, args: argparse.Namespace) -> int:
         print(f"amlb: error: setup failed: {line}", file=sys.stderr)
     for line in summary.data_errors:
         print(f"amlb: error: data: {line}", file=sys.stderr)
+    if summary.stopped_by:
+        print(f"amlb: error: stopped at the first failed job (-e): {summary.stopped_by}; continue the other jobs "
+              f"with --resume -o {out}", file=sys.stderr)
+        return 1
     if summary.data_errors:
         return 2
     return 1 if summary.setup_errors else 0

@@ -30,7 +30,8 @@ class TaskSpec:
     builtin: str | None = None
     folds: int | None = None  # None: the task's own number of folds
     repeats: int | None = None  # repeats of the task's cross-validation to run; None: the constraint's
-    metric: str | None = None  # main metric override
+    metric: str | None = None  # the metric optimised and reported as ``result`` (None: the task type's default)
+    extra_metrics: tuple[str, ...] = ()  # further metrics scored and recorded (AMLB's ``metric:`` list after the first)
     description: str = ""
     source_file: str = ""  # where it was defined, for error messages
     openml_server: str | None = None  # the OpenML server of an OpenML task or dataset; None: the configured one
@@ -54,7 +55,8 @@ class DatasetsConfig:
     openml_cache_dir: Path  # openml-python's cache (config key openml.cache_dir)
     openml_server: str | None = None  # None: openml-python's default
     openml_apikey: str | None = None  # never hard-coded; None: openml-python's own config
-    base_dir: Path | None = None  # relative file paths in benchmark YAML resolve against it
+    base_dir: Path | None = None  # the user directory: {user} in dataset paths; relative paths resolve against it
+    input_dir: Path | None = None  # {input} in dataset paths; relative paths are looked up there first
 
 
 class TaskData(Protocol):

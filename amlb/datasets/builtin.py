@@ -132,7 +132,8 @@ def open_builtin(spec: TaskSpec, cfg: DatasetsConfig) -> CachedTask:
     assert spec.builtin is not None
     builtin = lookup(spec.builtin)
     data_path = ensure_dataset(spec.builtin, cfg)
-    n_folds = spec.folds or DEFAULT_FOLDS
+    # folds: 1 (AMLB's test runs) is one fold of the default split: k-fold needs k >= 2
+    n_folds = spec.folds if spec.folds and spec.folds >= 2 else DEFAULT_FOLDS
     seed = int(spec.extra.get("fold_seed", FOLD_SEED))
     target = spec.extra.get("target") or builtin.target
     task_type = spec.extra.get("type") or (builtin.type if target == builtin.target else None)

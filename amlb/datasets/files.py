@@ -1,9 +1,10 @@
-"""File datasets: CSV, Parquet and ARFF.
+"""File datasets: CSV, Parquet and ARFF (found, downloaded or unpacked by :mod:`amlb.datasets.sources`).
 
 Either one file (``dataset: {path: data.csv, target: y}``), from which seeded folds
 are made (stratified for classification), or explicit files per fold (AMLB's
 ``dataset: {train: [...], test: [...], target: ..., type: ...}``). Relative paths
-resolve against the benchmark file's folder (``DatasetsConfig.base_dir``). The
+resolve against the input directory, the user directory (``DatasetsConfig.base_dir``), the
+benchmark file's folder and the working directory. The
 cache entry is keyed by the files' paths, sizes and modification times, so an
 edited file is converted again.
 """
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from amlb.datasets import cache, folds, metafeatures
+from amlb.datasets import cache, folds, metafeatures, sources
 from amlb.datasets.api import DatasetsConfig, TaskSpec
 from amlb.datasets.arff import read_arff
 from amlb.datasets.folds import FOLD_SEED
@@ -142,13 +143,11 @@ def _keep_label_text(frame: pd.DataFrame, table: Any, path: Path, sep: str, targ
 def _resolve(entry: Any, cfg: DatasetsConfig, spec: TaskSpec) -> Path:
     """An absolute path: a relative one is looked up against ``cfg.base_dir``, the benchmark
     file's folder and the working directory, in that order (the first that exists)."""
-    text = str(entry)
-    if "://" in text:
-        raise UserError(f"task {spec.name!r}: URLs are not supported ({text})", "download the file and give its path")
-    path = Path(text).expanduser()
+    path = Path(str(entry)).expanduser()
     if path.is_absolute():
         return path
-    folders = [Path(cfg.base_dir).expanduser()] if cfg.base_dir else []
+    folders = [Path(cfg.input_dir).expanduser()] if cfg.input_dir else []
+    folders += [Path(cfg.base_dir).expanduser()] if cfg.base_dir else []
     if spec.source_file and Path(spec.source_file).suffix in (".yaml", ".yml"):
         folders.append(Path(spec.source_file).expanduser().resolve().parent)
     folders.append(Path.cwd())
@@ -177,8 +176,7 @@ def open_file_dataset(spec: TaskSpec, cfg: DatasetsConfig) -> CachedTask:
     unknown = set(definition) - {"path", "train", "test", "target", "type", "format", "name"}
     if unknown:
         raise UserError(f"task {spec.name!r}: unknown dataset key(s) {sorted(unknown)}", "use path or train/test, target, type, format")
-    if "path" in definition and ("train" in definition or "test" in definition):
-        raise UserError(f"task {spec.name!r}: give either `path` or `train`/`test`, not both", "fix the dataset entry")
+    definition = sources.locate(definition, spec, cfg, lambda text: _resolve(text, cfg, spec))
     if "path" in definition:
         return _open_single(spec, cfg, definition)
     if "train" in definition and "test" in definition:
@@ -198,7 +196,8 @@ def _open_single(spec: TaskSpec, cfg: DatasetsConfig, definition: dict[str, Any]
     data_path = _entry_dir(cfg, spec, [path]) / "data.parquet"
     target = definition.get("target")
     cache.ensure([data_path], lambda: cache.write_parquet(read_table(path, declared_format, target), data_path))
-    n_folds = spec.folds or DEFAULT_FOLDS
+    # folds: 1 (AMLB's test runs) is one fold of the default split: k-fold needs k >= 2
+    n_folds = spec.folds if spec.folds and spec.folds >= 2 else DEFAULT_FOLDS
     seed = int(spec.extra.get("fold_seed", FOLD_SEED))
     task_type = definition.get("type")
     return open_split_task(

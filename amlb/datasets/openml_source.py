@@ -318,7 +318,8 @@ def open_openml_dataset(spec: TaskSpec, cfg: DatasetsConfig) -> CachedTask:
     did = int(spec.openml_dataset_id)  # type: ignore[arg-type]
     dataset = _get_dataset(did, f"{openml_servers.name_prefix(cfg)}/d/{did}")
     data_path, source_file = ensure_dataset(cfg, dataset)
-    n_folds = spec.folds or DEFAULT_DATASET_FOLDS
+    # folds: 1 (AMLB's test runs) is one fold of the default split: k-fold needs k >= 2
+    n_folds = spec.folds if spec.folds and spec.folds >= 2 else DEFAULT_DATASET_FOLDS
     seed = int(spec.extra.get("fold_seed", FOLD_SEED))
     target, task_type = spec.extra.get("target"), spec.extra.get("type")  # default: the dataset's own target
     default = dataset.default_target_attribute

@@ -55,6 +55,8 @@ class JobConfig:
     class_labels: list[str] | None
     metric: str  # the main metric the framework should optimise, e.g. "auc", "logloss", "rmse"
     work_dir: str  # the job's own scratch directory (also the cwd)
+    #: the definition's "_"-prefixed params (AMLB's "for the integration, not the model"); not in ``params``
+    integration_params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

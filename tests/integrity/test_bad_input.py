@@ -42,7 +42,7 @@ def test_constraint_and_task_limits_are_checked(tmp_path):
     user = tmp_path / "user"
     (user / "benchmarks").mkdir(parents=True)
     (user / "constraints.yaml").write_text("zero: {folds: 1, max_runtime_seconds: 0, cores: 1}\n")
-    (user / "benchmarks" / "neg.yaml").write_text("- name: iris\n  builtin: iris\n  cores: -1\n")
+    (user / "benchmarks" / "neg.yaml").write_text("- name: iris\n  builtin: iris\n  cores: 1.5\n")
     _refused(tmp_path, ("constantpredictor", "example", "zero", "-u", str(user)),
              "max_runtime_seconds of constraint 'zero' must be a finite number of seconds > 0")
     _refused(tmp_path, ("constantpredictor", "neg", "-u", str(user)), "cores of task 'iris'", "must be a whole number")
