@@ -79,6 +79,6 @@ def test_default_user_dir_precedence(tmp_path, monkeypatch, own, amlb_dir, expec
             _user(tmp_path / ".config" / name, f"seed: {len(name)}\n")
     config = load_config()
     if expected is None:
-        assert config["seed"] == 42 and config["user_dir"] == "~/.config/amlb"
+        assert config["seed"] == "auto" and config["user_dir"] == "~/.config/amlb"  # the defaults
     else:
         assert config["user_dir"] == str(tmp_path / ".config" / expected) and config["seed"] == len(expected)
