@@ -42,7 +42,7 @@ from amlb.outdir import (
     is_disk_full,
     run_identity,
 )
-from amlb.plan import Job, PlannedTask, make_jobs, select_folds
+from amlb.plan import Job, PlannedTask, describe_plan, make_jobs, select_folds
 from amlb.progress import Progress
 from amlb.record import INTERRUPTED, JobRecord, Status
 from amlb.store import ResultStore, job_key, needs_run, settle_runner_deaths
@@ -110,7 +110,7 @@ def open_tasks(request: RunRequest, progress: Progress) -> list[PlannedTask]:
     dcfg = datasets_config(request.config)
     planned = []
     for spec in specs:
-        progress.note(f"loading task {spec.name}")
+        progress.note(f"loading task {spec.name}", transient=True)
         task = PlannedTask(spec)
         try:
             task.data = open_task(spec, dcfg)
@@ -119,7 +119,7 @@ def open_tasks(request: RunRequest, progress: Progress) -> list[PlannedTask]:
         except UserError:
             raise
         except Exception as e:  # noqa: BLE001 - data that breaks the preparation fails its task, not the run
-            task.error = DataError(f"{spec.name}: the data could not be prepared ({type(e).__name__}: "
+            task.error = DataError(f"the data could not be prepared ({type(e).__name__}: "
                                    f"{str(e).strip()[:200]})", "check the dataset")
         n_folds = task.data.n_folds if task.data else None
         task.folds = select_folds(spec, n_folds, request.constraint, request.folds)
@@ -179,17 +179,16 @@ class Run:
 
     def jobs_with_data(self, planned: list[PlannedTask], todo: list[Job], summary: RunSummary) -> list[Job]:
         """Record a data_error for each job whose task could not be opened; return the others."""
-        for t in planned:
-            if t.error is not None:
-                summary.data_errors.append(f"{t.spec.name}: {t.error.one_line()}")
-        errors = {t.spec.name: t.error for t in planned if t.error is not None}
+        errors = {t.spec.name: (type(t.error).__name__, t.error.one_line().removeprefix(f"{t.spec.name}: "))
+                  for t in planned if t.error is not None}  # the row names its task: the message does not again
+        summary.data_errors += [f"{name}: {message}" for name, (_, message) in errors.items()]
         runnable = []
         for job in todo:
             error = errors.get(job.task.name)
             if error is None:
                 runnable.append(job)
             else:
-                self.record_failure(job, None, Status.DATA_ERROR, type(error).__name__, error.one_line())
+                self.record_failure(job, None, Status.DATA_ERROR, *error)
         return runnable
 
     def execute(self, job: Job, task: TaskData, executor: Executor, cpus: tuple[int, ...], slot: str) -> None:
@@ -276,7 +275,8 @@ def _run_locked(request: RunRequest) -> RunSummary:
                 progress.note(f"{record.framework} {record.task} fold {record.fold}: {record.info}")
         previous = store.latest() if request.resume else {}
         todo = [j for j in jobs if needs_run(previous.get(j.key), request.retry_failed)]
-        progress.total = len(todo)
+        progress.plan(todo, len(slots) or None)
+        progress.note(describe_plan(request.frameworks, planned, request.constraint, request.folds, len(todo)))
         run_state = Run(request, store, progress)
         if not request.resume:  # a resumed run stays the run it was
             store.set_meta("run", {**identity, "app_version": __version__, "parallel": request.parallel,
@@ -371,7 +371,7 @@ def _setup(request: RunRequest, run_state: Run, progress: Progress, summary: Run
     for fw in request.frameworks:
         if needed is not None and fw.name not in needed:
             continue
-        progress.note(f"setting up {fw.name} ({request.mode})")
+        progress.note(f"setting up {fw.name} ({request.mode})", transient=True)
         try:
             environments[fw.name] = prepare_environment(
                 fw, request.mode, request.config, setup=request.setup,
