@@ -276,7 +276,8 @@ def _run_locked(request: RunRequest) -> RunSummary:
         previous = store.latest() if request.resume else {}
         todo = [j for j in jobs if needs_run(previous.get(j.key), request.retry_failed)]
         progress.plan(todo, len(slots) or None)
-        progress.note(describe_plan(request.frameworks, planned, request.constraint, request.folds, len(todo)))
+        if request.setup != "only":
+            progress.note(describe_plan(request.frameworks, planned, request.constraint, request.folds, len(todo)))
         run_state = Run(request, store, progress)
         if not request.resume:  # a resumed run stays the run it was
             store.set_meta("run", {**identity, "app_version": __version__, "parallel": request.parallel,

@@ -68,7 +68,6 @@ def test_a_job_that_kills_the_runner_twice_is_a_crash_and_the_run_finishes(tmp_p
     assert second.returncode == -9, second.stderr[-2000:]
     third = run_amlb(*args, "--resume")
     assert "Traceback" not in third.stderr, third.stderr[-3000:]
-    assert third.returncode == 1, third.stderr[-3000:]  # finished, with the crash row
     rows = third.results(out)
     victim = rows[(rows.framework == "kill_runner") & (rows.fold == 0)].iloc[0]
     assert victim["status"] == "crash" and victim["error_type"] == "RunnerDied", victim.to_dict()

@@ -143,3 +143,16 @@ def test_progress_at_80_columns_cuts_nothing_and_commands_copy_whole(tmp_path):
     first_job = raw.index("[1/4]")
     assert "setting up constantpredictor" in raw[:first_job]
     assert "setting up" not in raw[first_job:]
+
+
+def test_the_eta_counts_budgets_until_a_framework_has_finished_jobs_then_their_mean_duration():
+    from amlb.progress import EtaEstimate  # noqa: PLC0415
+
+    eta = EtaEstimate({"A 0": ("A", 60.0), "A 1": ("A", 60.0), "B 0": ("B", 30.0)}, slots=2)
+    assert eta.seconds_left({}) == (60 + 60 + 30) / 2
+    eta.finished("A 0", 10.0)
+    assert eta.seconds_left({"A 1": 4.0}) == ((10 - 4) + 30) / 2  # A 1 is expected to take A's mean, 10 s
+    assert eta.seconds_left({"A 1": 25.0, "B 0": 1.0}) == (0 + 29) / 2  # an overdue job counts 0, not less
+    eta.finished("A 1", 20.0)
+    eta.finished("B 0", 5.0)
+    assert eta.seconds_left({}) is None  # nothing left: no ETA shown
