@@ -33,6 +33,7 @@ class Progress:
         self.running: dict[str, tuple[str, float]] = {}
         self.eta = EtaEstimate()
         self.message = ""
+        self.last_failure = ""  # the failure message printed last: the same one again is not repeated
         self.start = time.monotonic()
         self.lock = threading.Lock()
         self.live: Live | None = None
@@ -102,12 +103,14 @@ class Progress:
         if record.status is Status.OK:
             what = f"{record.metric}={record.result:.4f}" if record.result is not None else "ok"
             self.console.print(f"[{count}/{self.total}] {escape(label)}: {what} {duration}", soft_wrap=True)
+            self.last_failure = ""
             return
         self.console.print(f"[{count}/{self.total}] {escape(label)}: [red]{record.status.value}[/] {duration}",
                            soft_wrap=True)
-        message = (record.info or "").strip()
-        if message:  # on its own line, whole: the terminal wraps it
-            self.console.print(f"    {escape(message[:2000])}", soft_wrap=True)
+        message = (record.info or "").strip()[:2000]
+        if message and message != self.last_failure:  # on its own line, whole: the terminal wraps it
+            self.console.print(f"    {escape(message)}", soft_wrap=True)
+        self.last_failure = message
 
     def _refresh(self) -> None:
         if self.live is not None:
@@ -160,8 +163,8 @@ def _label(job: "Job") -> str:
 def summary_table(records: list[JobRecord]) -> Table:
     """Mean result per framework and task, with failures counted."""
     table = Table(title="Results (mean over folds of the main metric; higher is better)")
-    table.add_column("framework")
-    table.add_column("task")
+    table.add_column("framework", overflow="fold")  # a long name wraps, never cut
+    table.add_column("task", overflow="fold")
     table.add_column("metric")
     table.add_column("result", justify="right")
     table.add_column("folds ok", justify="right")
