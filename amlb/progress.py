@@ -70,11 +70,11 @@ class Progress:
         """A message about the run. ``transient`` (loading a task, setting up a framework): shown live
         until the jobs start, a line when not on a terminal; otherwise a line that stays."""
         with self.lock:
-            if transient and self.live is not None:
-                self.message = message
-                return
-            self.message = ""
-        self._refresh()
+            shown_live = transient and self.live is not None
+            self.message = message if shown_live else ""
+        self._refresh()  # shown at once, not at the next tick
+        if shown_live:
+            return
         self.console.print(escape(message), soft_wrap=True)
 
     def status(self, message: str) -> None:

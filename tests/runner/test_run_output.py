@@ -135,7 +135,9 @@ def test_progress_at_80_columns_cuts_nothing_and_commands_copy_whole(tmp_path):
     assert all(f"amlb energy {out} --country XXX" in line for line in co2)
     # a failed job: its line names the fold, its message follows on a line of its own, whole
     assert "[1/4] constantpredictor mywine fold 0: data_error (0.0 s)" in lines, lines
-    message = next(line for line in lines if line.startswith("data file not found: data/a_data_file_whose"))
+    messages = [line for line in lines if line.startswith("data file not found: data/a_data_file_whose")]
+    assert len(messages) == 1, lines  # fold 1's failure has the same message: not repeated
+    message = messages[0]
     assert message.endswith(f"then {scratch_cwd()}): check the path in the benchmark definition"), message
     assert any(line.startswith("[4/4] constantpredictor iris fold 1: neg_logloss=") for line in lines), lines
     # the live status has an ETA, said to be an estimate; setup steps leave it once the jobs go
