@@ -89,7 +89,8 @@ def run_attempt(job: Job, task: TaskData, executor: Executor, cpus: tuple[int, .
     try:
         files = task.fold(job.fold, job.repeat)
     except DataError as e:
-        record.status, record.error_type, record.info = Status.DATA_ERROR, type(e).__name__, e.one_line()
+        record.status, record.error_type = Status.DATA_ERROR, type(e).__name__
+        record.info = e.one_line().removeprefix(f"{job.task.name}: ")  # the row names its task
         record.duration = time.monotonic() - start
         return record
     directory = job_dir(ctx.out_dir, job, attempt)

@@ -106,3 +106,41 @@ def make_jobs(frameworks: list[FrameworkDef], tasks: list[PlannedTask], constrai
                         cores=min(int(extra.get("cores", constraint.cores)), max_cores or 1 << 30),
                         memory_mb=extra.get("max_mem_size_mb", constraint.max_mem_size_mb)))
     return jobs
+
+
+def describe_plan(frameworks: list[FrameworkDef], tasks: list[PlannedTask], constraint: Constraint,
+                  requested_folds: list[int] | None, to_run: int) -> str:
+    """One line: how many jobs, and where each task's folds come from (``-f``, the task's own
+    ``folds:`` in the benchmark, or the constraint)."""
+    total = len(frameworks) * sum(len(t.folds) for t in tasks)
+    own = [t for t in tasks if t.spec.folds is not None and not requested_folds]
+    rest = [t for t in tasks if t not in own]
+    source = "-f" if requested_folds else f"constraint {constraint.name}"
+    parts = []
+    spans = {_span(t.folds) for t in rest}
+    if len(spans) == 1:
+        parts.append(f"folds {spans.pop()} ({source})")
+    else:  # tasks with fewer folds than the constraint asks
+        parts += [f"{t.spec.name} folds {_span(t.folds)} ({source})" for t in rest]
+    constraint_folds = f"the constraint's {constraint.folds}" if constraint.folds else "all its folds"
+    parts += [f"{t.spec.name} folds {_span(t.folds)} (its own `folds: {t.spec.folds}` in the benchmark, "
+              f"instead of {constraint_folds})" for t in own]
+    memory = f", {constraint.max_mem_size_mb} MB" if constraint.max_mem_size_mb else ""
+    line = (f"plan: {_n(total, 'job')} = {_n(len(frameworks), 'framework')} x {_n(len(tasks), 'task')} x "
+            f"{'; '.join(parts)}; each job {constraint.max_runtime_seconds:g} s, {_n(constraint.cores, 'core')}"
+            f"{memory}")
+    if to_run != total:
+        line += f"; {total - to_run} done before, {to_run} to run"
+    return line
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _span(folds: list[int]) -> str:
+    if not folds:
+        return "none"
+    if folds == list(range(folds[0], folds[-1] + 1)) and len(folds) > 1:
+        return f"{folds[0]}-{folds[-1]}"
+    return ",".join(map(str, folds))

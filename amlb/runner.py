@@ -46,7 +46,7 @@ from amlb.outdir import (
     run_identity,
     run_limits,
 )
-from amlb.plan import Job, PlannedTask, make_jobs, select_folds, select_repeats
+from amlb.plan import Job, PlannedTask, describe_plan, make_jobs, select_folds, select_repeats
 from amlb.progress import Progress
 from amlb.record import INTERRUPTED, JobRecord, Status
 from amlb.store import ResultStore, job_key, needs_run, settle_runner_deaths
@@ -106,7 +106,7 @@ def open_tasks(request: RunRequest, progress: Progress) -> list[PlannedTask]:
     dcfg = datasets_config(request.config)
     planned = []
     for spec in specs:
-        progress.note(f"loading task {spec.name}")
+        progress.note(f"loading task {spec.name}", transient=True)
         task = PlannedTask(spec)
         try:
             task.data = open_task(spec, dcfg)
@@ -115,7 +115,7 @@ def open_tasks(request: RunRequest, progress: Progress) -> list[PlannedTask]:
         except UserError:
             raise
         except Exception as e:  # noqa: BLE001 - data that breaks the preparation fails its task, not the run
-            task.error = DataError(f"{spec.name}: the data could not be prepared ({type(e).__name__}: "
+            task.error = DataError(f"the data could not be prepared ({type(e).__name__}: "
                                    f"{str(e).strip()[:200]})", "check the dataset")
         if task.data is not None:  # a metric that cannot score the task is refused before any job runs
             task.spec = spec = task_metrics(spec, task.data.type, request.config["metrics"])
@@ -184,17 +184,16 @@ class Run:
 
     def jobs_with_data(self, planned: list[PlannedTask], todo: list[Job], summary: RunSummary) -> list[Job]:
         """Record a data_error for each job whose task could not be opened; return the others."""
-        for t in planned:
-            if t.error is not None:
-                summary.data_errors.append(f"{t.spec.name}: {t.error.one_line()}")
-        errors = {t.spec.name: t.error for t in planned if t.error is not None}
+        errors = {t.spec.name: (type(t.error).__name__, t.error.one_line().removeprefix(f"{t.spec.name}: "))
+                  for t in planned if t.error is not None}  # the row names its task: the message does not again
+        summary.data_errors += [f"{name}: {message}" for name, (_, message) in errors.items()]
         runnable = []
         for job in todo:
             error = errors.get(job.task.name)
             if error is None:
                 runnable.append(job)
             else:
-                self.record_failure(job, None, Status.DATA_ERROR, type(error).__name__, error.one_line())
+                self.record_failure(job, None, Status.DATA_ERROR, *error)
         return runnable
 
     def execute(self, job: Job, task: TaskData, executor: Executor, cpus: tuple[int, ...], slot: str) -> None:
@@ -293,7 +292,9 @@ def _run_locked(request: RunRequest) -> RunSummary:
                               f"fold {record.fold}: {record.info}")
         previous = store.latest() if request.resume else {}
         todo = [j for j in jobs if needs_run(previous.get(j.key), request.retry_failed)]
-        progress.total = len(todo)
+        progress.plan(todo, len(slots) or None)
+        if request.setup != "only":
+            progress.note(describe_plan(request.frameworks, planned, request.constraint, request.folds, len(todo)))
         run_state = Run(request, store, progress)
         if not request.resume:  # a resumed run stays the run it was
             store.set_meta("run", {**identity, "limits": limits, "app_version": __version__,
@@ -393,7 +394,7 @@ def _setup(request: RunRequest, run_state: Run, progress: Progress, summary: Run
     for fw in request.frameworks:
         if needed is not None and fw.name not in needed:
             continue
-        progress.note(f"setting up {fw.name} ({request.mode})")
+        progress.note(f"setting up {fw.name} ({request.mode})", transient=True)
         if fw.min_budget_seconds and request.constraint.max_runtime_seconds < fw.min_budget_seconds:
             progress.note(f"{fw.name} needs at least {fw.min_budget_seconds:g} s per job to end by itself "
                           f"(its framework.yaml); this run gives {request.constraint.max_runtime_seconds:g} s")

@@ -3,7 +3,7 @@
 #
 #   scripts/publish_site.sh SITE_DIR [REMOTE] [BRANCH]
 #
-#   amlb site results/run1 ../shared/data/amlb-2021q3/*.csv -o site/
+#   amlb site results/run1 ~/amlb-reference/amlb-2021q3/*.csv -o site/
 #   scripts/publish_site.sh site/                 # -> origin gh-pages
 #
 # The site is committed alone, as a single commit with no history, to BRANCH (default gh-pages)

@@ -5,6 +5,7 @@ Each subcommand module under ``amlb.cli`` defines::
     HELP = "one line shown in `amlb --help`"
     def configure(parser: argparse.ArgumentParser) -> None: ...
     def execute(args: argparse.Namespace) -> int: ...
+    EPILOG = "text shown after the options in `amlb COMMAND --help`"   # optional
 
 and is listed in :data:`COMMANDS`. Modules are imported only when their command
 runs, so `amlb --help` stays fast and a broken optional command cannot break `run`.
@@ -52,10 +53,21 @@ _HELP = {
 }
 
 
+class _KeepLines(argparse.HelpFormatter):
+    """Help text with line breaks (an epilog's table) stays as written; a one-line text is filled."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="amlb",
         description="AutoML benchmark runner. `amlb FRAMEWORK BENCHMARK ...` is short for `amlb run ...`.",
+        epilog="A run exits 0 when every job is ok, 1 when some failed, 2 on bad input, 130 when interrupted "
+               "(amlb run --help).",
     )
     parser.add_argument("--version", action="version", version=f"amlb {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -80,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         rest = argv[1:]
     try:
         module = importlib.import_module(COMMANDS[command])
-        parser = argparse.ArgumentParser(prog=f"amlb {command}", description=getattr(module, "HELP", None))
+        parser = argparse.ArgumentParser(prog=f"amlb {command}", description=getattr(module, "HELP", None),
+                                         epilog=getattr(module, "EPILOG", None),
+                                         formatter_class=_KeepLines)
         module.configure(parser)
         args = parser.parse_args(rest)
         return int(module.execute(args) or 0)

@@ -10,6 +10,17 @@ from amlb.amlb_flags import add_amlb_flags
 
 HELP = "Run AutoML frameworks on a benchmark under a constraint; results go to a store and results.csv."
 
+EPILOG = """exit codes:
+  0    every job of the run finished ok
+  1    the run finished but some jobs failed (a row whose status is not ok:
+       timeout, memory_limit, framework_error, crash, invalid_predictions,
+       setup_error, data_error, infrastructure_error); also a full disk
+       (the run stops, --resume continues it) and an error of the runner
+  2    bad input (unknown framework, benchmark, constraint or task, a wrong
+       option or value): one line says what is wrong, nothing is created
+  130  interrupted (Ctrl-C, SIGTERM): the message says how many jobs are
+       done and the --resume -o DIR command that continues the run"""
+
 
 def _folds(text: str) -> int:
     try:
@@ -128,9 +139,11 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 
 
 def _report(summary, args: argparse.Namespace) -> int:
+    """The run's summary, where its results are and what to do next; the exit code (see EPILOG)."""
     from rich.console import Console  # noqa: PLC0415
 
     from amlb.progress import summary_table  # noqa: PLC0415
+    from amlb.record import Status  # noqa: PLC0415
     from amlb.store import ResultStore  # noqa: PLC0415
 
     console = Console(stderr=False, highlight=False)
@@ -145,16 +158,26 @@ def _report(summary, args: argparse.Namespace) -> int:
     store.close()
     if records:
         console.print(summary_table(records))
-    console.print(f"\nresults: {out / 'results.csv'}  (store: {out / 'results.db'}, job logs: {out / 'jobs'})")
-    console.print(f"build the results site: amlb site {out} -o {out / 'site'}")
+    # commands and paths are printed with soft wrap: the terminal wraps them, a copy pastes whole
+    console.print(f"\nresults: {out / 'results.csv'}  (store: {out / 'results.db'}, job logs: {out / 'jobs'})",
+                  soft_wrap=True, markup=False)
+    console.print(f"build the results site: amlb site {out} -o {out / 'site'}", soft_wrap=True, markup=False)
+    if any(r.status is Status.OK and r.energy.get("energy_kwh") is not None and r.energy.get("co2e_kg") is None
+           for r in records):
+        console.print(f"CO2e is blank (no location was set): amlb energy {out} --country XXX "
+                      "(your ISO 3166 alpha-3 code, e.g. DEU; or --carbon-intensity G_PER_KWH)",
+                      soft_wrap=True, markup=False)
     for line in summary.setup_errors:
         print(f"amlb: error: setup failed: {line}", file=sys.stderr)
     for line in summary.data_errors:
-        print(f"amlb: error: data: {line}", file=sys.stderr)
+        print(f"amlb: error: data of task {line}", file=sys.stderr)
     if summary.stopped_by:
         print(f"amlb: error: stopped at the first failed job (-e): {summary.stopped_by}; continue the other jobs "
               f"with --resume -o {out}", file=sys.stderr)
         return 1
-    if summary.data_errors:
-        return 2
-    return 1 if summary.setup_errors else 0
+    failed = sum(1 for r in records if r.status.is_failure)
+    if failed:
+        print(f"amlb: {failed} of {len(records)} job(s) failed (exit code 1): amlb show {out} --failures "
+              "lists them", file=sys.stderr)
+        return 1
+    return 1 if summary.setup_errors or summary.data_errors else 0

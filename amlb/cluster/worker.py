@@ -111,7 +111,7 @@ class WorkerRun:
                 except DataError as e:
                     self.tasks[spec.name] = e
                 except Exception as e:  # noqa: BLE001 - data that breaks the preparation fails its task only
-                    self.tasks[spec.name] = DataError(f"{spec.name}: the data could not be prepared "
+                    self.tasks[spec.name] = DataError(f"the data could not be prepared "
                                                       f"({type(e).__name__}: {str(e).strip()[:200]})",
                                                       "check the dataset")
             return self.tasks[spec.name]
@@ -154,7 +154,7 @@ class WorkerRun:
         ctx = self.context
         if isinstance(task, DataError):
             return [failed_record(job, None, first_attempt, ctx, Status.DATA_ERROR, type(task).__name__,
-                                  task.one_line())]
+                                  task.one_line().removeprefix(f"{job.task.name}: "))]  # the row names its task
         env = self.environment(job.framework)
         if isinstance(env, SetupError):
             return [failed_record(job, task, first_attempt, ctx, Status.SETUP_ERROR, "SetupError", str(env))]

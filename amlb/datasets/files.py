@@ -2,9 +2,10 @@
 
 Either one file (``dataset: {path: data.csv, target: y}``), from which seeded folds
 are made (stratified for classification), or explicit files per fold (AMLB's
-``dataset: {train: [...], test: [...], target: ..., type: ...}``). Relative paths
-resolve against the input directory, the user directory (``DatasetsConfig.base_dir``), the
-benchmark file's folder and the working directory. The
+``dataset: {train: [...], test: [...], target: ..., type: ...}``). A relative path is
+looked up in the input directory (``-i``), USERDIR (``DatasetsConfig.base_dir``), the benchmark
+file's folder and the working directory, in that order; a file found nowhere is its task's
+DataError. The
 cache entry is keyed by the files' paths, sizes and modification times, so an
 edited file is converted again.
 """
@@ -56,7 +57,7 @@ def read_table(path: Path, declared_format: str | None = None, target: str | Non
     """
     kind = file_format(path, declared_format)
     if not path.is_file():
-        raise UserError(f"data file not found: {path}", "check the path in the benchmark definition")
+        raise DataError(f"data file not found: {path}", "check the path in the benchmark definition")
     try:
         if kind == "parquet":
             frame = pd.read_parquet(path)
@@ -141,9 +142,11 @@ def _keep_label_text(frame: pd.DataFrame, table: Any, path: Path, sep: str, targ
 
 
 def _resolve(entry: Any, cfg: DatasetsConfig, spec: TaskSpec) -> Path:
-    """An absolute path: a relative one is looked up against ``cfg.base_dir``, the benchmark
-    file's folder and the working directory, in that order (the first that exists)."""
-    path = Path(str(entry)).expanduser()
+    """An absolute path: a relative one is looked up against ``cfg.input_dir``, ``cfg.base_dir``
+    (USERDIR), the benchmark file's folder and the working directory, in that order (the first that
+    exists; none: a DataError). URLs were downloaded before (:mod:`amlb.datasets.sources`)."""
+    text = str(entry)
+    path = Path(text).expanduser()
     if path.is_absolute():
         return path
     folders = [Path(cfg.input_dir).expanduser()] if cfg.input_dir else []
@@ -152,7 +155,12 @@ def _resolve(entry: Any, cfg: DatasetsConfig, spec: TaskSpec) -> Path:
         folders.append(Path(spec.source_file).expanduser().resolve().parent)
     folders.append(Path.cwd())
     candidates = [(folder / path).resolve() for folder in folders]
-    return next((c for c in candidates if c.exists()), candidates[0])
+    found = next((c for c in candidates if c.exists()), None)
+    if found is None:
+        raise DataError(f"data file not found: {text} (a relative path is looked up in "
+                        f"{', then '.join(str(f.resolve()) for f in folders)})",
+                        "check the path in the benchmark definition")
+    return found
 
 
 def _as_list(value: Any) -> list:
@@ -165,7 +173,7 @@ def _fingerprint(paths: list[Path]) -> str:
         try:
             stat = path.stat()
         except FileNotFoundError:
-            raise UserError(f"data file not found: {path}", "check the path in the benchmark definition") from None
+            raise DataError(f"data file not found: {path}", "check the path in the benchmark definition") from None
         digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:16]
 
@@ -190,9 +198,9 @@ def _entry_dir(cfg: DatasetsConfig, spec: TaskSpec, paths: list[Path]) -> Path:
 
 
 def _open_single(spec: TaskSpec, cfg: DatasetsConfig, definition: dict[str, Any]) -> CachedTask:
-    path = _resolve(definition["path"], cfg, spec)
     declared_format = definition.get("format")
-    file_format(path, declared_format)  # unsupported format: say so before anything else
+    file_format(Path(str(definition["path"])), declared_format)  # unsupported format: say so before anything else
+    path = _resolve(definition["path"], cfg, spec)
     data_path = _entry_dir(cfg, spec, [path]) / "data.parquet"
     target = definition.get("target")
     cache.ensure([data_path], lambda: cache.write_parquet(read_table(path, declared_format, target), data_path))
@@ -211,18 +219,18 @@ def _open_single(spec: TaskSpec, cfg: DatasetsConfig, definition: dict[str, Any]
 
 
 def _open_explicit(spec: TaskSpec, cfg: DatasetsConfig, definition: dict[str, Any]) -> CachedTask:
-    train = [_resolve(p, cfg, spec) for p in _as_list(definition["train"])]
-    test = [_resolve(p, cfg, spec) for p in _as_list(definition["test"])]
+    train, test = _as_list(definition["train"]), _as_list(definition["test"])
     if len(train) != len(test) or not train:
         raise UserError(f"task {spec.name!r}: {len(train)} train file(s) but {len(test)} test file(s)",
                         "give one test file per train file (one pair per fold)")
     declared_format = definition.get("format")
     for path in train + test:
-        file_format(path, declared_format)
+        file_format(Path(str(path)), declared_format)
     n_available = len(train)
     if spec.folds is not None and spec.folds > n_available:
         raise UserError(f"task {spec.name!r}: {spec.folds} folds asked, {n_available} train/test pair(s) given",
                         f"use folds <= {n_available}")
+    train, test = [_resolve(p, cfg, spec) for p in train], [_resolve(p, cfg, spec) for p in test]
     target, task_type = definition.get("target"), definition.get("type")
     task_dir = _entry_dir(cfg, spec, train + test) / f"task-{cache.safe_name(target or 'auto')}-{task_type or 'auto'}"
     task_json = task_dir / "task.json"

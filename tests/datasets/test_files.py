@@ -101,7 +101,7 @@ def test_edited_file_is_converted_again(cfg, tmp_path):
 
 
 @pytest.mark.parametrize("content, dataset, error, message", [
-    (None, {"path": "missing.csv"}, UserError, "data file not found"),
+    (None, {"path": "missing.csv"}, DataError, "data file not found"),  # its task's data_error, not a stop
     ("a,b\n1,2\n", {"path": "d.xlsx"}, UserError, "unsupported file format '.xlsx'"),
     ("a,b\n1,2\n", {"path": "d.csv", "target": "c"}, DataError, "target column 'c' not found"),
     ("a,b\n", {"path": "d.csv"}, DataError, "empty"),

@@ -27,7 +27,7 @@ def test_nested_and_duplicate_columns_are_data_errors_of_their_task_and_the_run_
     proc = run_cli("constantpredictor", "bad", "-f", "0", "-u", str(user), "-o", str(out),
                    "-X", f"data.cache_dir={tmp_path / 'cache'}")
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
-    assert proc.returncode == 2, proc.stderr[-3000:]  # data errors are reported as bad input, after the run
+    assert proc.returncode == 1, proc.stderr[-3000:]  # the run finished, the tasks with bad data failed
     rows = pd.read_csv(out / "results.csv").set_index("task")
     assert rows["status"].to_dict() == {"lists": "data_error", "structs": "data_error", "dup": "data_error",
                                         "iris": "ok"}

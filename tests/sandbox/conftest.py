@@ -217,7 +217,7 @@ def hostile_run(tmp: Path, environments: Path, attacks: tuple[str, ...], *, mode
 
 def check_common(run: HostileRun, isolation_prefix: str) -> None:
     """What every hostile run must show, whatever the attacks."""
-    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.returncode == 1, run.stderr[-3000:]  # the run finished; link_truth's job failed
     assert set(run.results.framework) == {"constantpredictor", *(f"hostile_{a}" for a in run.attacks)}
     honest = run.row("constantpredictor")
     assert honest.status == "ok", honest.info
