@@ -104,8 +104,7 @@ def _local(entry: Any, spec: TaskSpec, cfg: DatasetsConfig, resolve: Resolver) -
     else:
         path = resolve(text)
         if not path.exists():
-            raise UserError(f"task {spec.name!r}: data file not found: {path}",
-                            "check the path in the benchmark definition")
+            raise DataError(f"data file not found: {path}", "check the path in the benchmark definition")
     return _unpack(path, spec, cfg) if path.is_file() and _is_archive(path) else path
 
 

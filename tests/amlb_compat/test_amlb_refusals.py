@@ -1,6 +1,8 @@
-"""AMLB inputs amlb cannot honour are refused before any job runs: one line, exit 2, nothing created."""
+"""AMLB inputs amlb cannot honour are refused before any job runs: one line, exit 2, nothing created
+(a data file that is not there is its task's data_error instead: the other tasks run)."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from tests.conftest import run_cli
@@ -44,7 +46,6 @@ def test_bad_task_keys(tmp_path, task, needles):
 
 @pytest.mark.parametrize("dataset,needles", [
     ("'{user}/data'", ("holds no NAME_train.EXT and NAME_test.EXT files",)),
-    ("'{user}/nothing.csv'", ("data file not found",)),
     ("'{foo}/a.csv'", ("unknown placeholder {foo}",)),
     ("'s3://bucket/a.csv'", ("s3:// URLs are not supported",)),
     ("{path: '{input}/a.csv'}", ("uses {input} but no input directory is set", "-i DIR")),
@@ -56,10 +57,26 @@ def test_bad_dataset_forms(tmp_path, dataset, needles):
     _refused(tmp_path, ("constantpredictor", "b", "-u", str(user)), *needles)
 
 
+def _data_error(tmp_path, args, *needles) -> None:
+    """A missing file is its task's data_error (rows saying why), not a refusal: the run finishes, exit 1."""
+    out = tmp_path / "out"
+    proc = run_cli(*args, "-o", str(out), cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    rows = pd.read_csv(out / "results.csv")
+    assert set(rows["status"]) == {"data_error"}, rows[["status", "info"]]
+    for needle in needles:
+        assert needle in rows["info"].iloc[0], rows["info"].iloc[0]
+
+
+def test_a_placeholder_path_to_a_missing_file_is_a_data_error(tmp_path):
+    user = _user(tmp_path, "- name: d\n  dataset: '{user}/nothing.csv'\n  folds: 2\n")
+    _data_error(tmp_path, ("constantpredictor", "b", "-u", str(user)), "data file not found", str(user / "nothing.csv"))
+
+
 def test_input_dir_flag_gives_input_placeholder_its_folder(tmp_path):
     user = _user(tmp_path, "- name: d\n  dataset: {path: '{input}/nothing.csv'}\n  folds: 2\n")
-    _refused(tmp_path, ("constantpredictor", "b", "-u", str(user), "-i", str(user / "data")),
-             f"{user / 'data' / 'nothing.csv'}")
+    _data_error(tmp_path, ("constantpredictor", "b", "-u", str(user), "-i", str(user / "data")),
+                "data file not found", f"{user / 'data' / 'nothing.csv'}")
 
 
 def test_a_benchmark_without_enabled_tasks(tmp_path):
