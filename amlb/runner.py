@@ -29,7 +29,7 @@ from amlb.definitions import Constraint, FrameworkDef, datasets_config, load_ben
 from amlb.environments import PreparedEnvironment, SetupError, prepare_environment
 from amlb.errors import DataError, UserError
 from amlb.execution.api import Executor
-from amlb.execution.cgroups import open_cgroups
+from amlb.execution.cgroups import CgroupManager, open_cgroups
 from amlb.execution.sandbox import open_sandbox
 from amlb.execution.local import WorkerStartError
 from amlb.metering_hook import EnergyHook
@@ -43,6 +43,7 @@ from amlb.outdir import (
     run_identity,
 )
 from amlb.plan import Job, PlannedTask, make_jobs, select_folds
+from amlb.prestart import Prestarted, close_all, prestart, worker_log
 from amlb.progress import Progress
 from amlb.record import INTERRUPTED, JobRecord, Status
 from amlb.store import ResultStore, job_key, needs_run, settle_runner_deaths
@@ -130,10 +131,10 @@ def open_tasks(request: RunRequest, progress: Progress) -> list[PlannedTask]:
 class Run:
     """The state of one run while its jobs execute."""
 
-    def __init__(self, request: RunRequest, store: ResultStore, progress: Progress):
+    def __init__(self, request: RunRequest, store: ResultStore, progress: Progress, cgroups: CgroupManager | None):
         self.request, self.store, self.progress = request, store, progress
         self.attempts = max(1, int(request.config["job"]["attempts"]))
-        self.cgroups = open_cgroups(request.config["job"]["cgroups"]) if request.mode == "local" else None
+        self.cgroups = cgroups
         self.energy = EnergyHook(request.config)
         self.lock = threading.Lock()
         self.run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
@@ -219,7 +220,10 @@ def run(request: RunRequest) -> RunSummary:
     lock = OutputLock(out)
     try:
         try:
-            return _run_locked(request)
+            summary = _run_locked(request)
+            if request.setup == "only" and created is not None:  # a setup-only run does not claim the folder
+                discard_if_unused(out, created)
+            return summary
         except Exception as e:
             if is_disk_full(e):
                 raise DiskFull(out) from None
@@ -245,6 +249,11 @@ def _run_locked(request: RunRequest) -> RunSummary:
     summary = RunSummary(out_dir=out)
     progress = Progress(total=0)
     cluster = None
+    cgroups = open_cgroups(request.config["job"]["cgroups"]) if request.mode == "local" and not scheduler else None
+    prestarted = Prestarted()
+    if not scheduler and not request.resume and request.setup in ("auto", "skip"):  # workers start as tasks load
+        ready_timeout = job_settings(request.config).ready_timeout(request.constraint.max_runtime_seconds)
+        prestarted = prestart(request.frameworks, slots, request.mode, request.config, out, cgroups, ready_timeout)
     try:
         if scheduler:
             from amlb.cluster.client import connect  # noqa: PLC0415
@@ -260,13 +269,18 @@ def _run_locked(request: RunRequest) -> RunSummary:
                 check_same_run(stored.get_meta("run", {}), identity, out)
             finally:
                 stored.close()
+        if request.setup == "only" and cluster is None:  # install environments only: no store, no run here
+            _setup(request, cgroups, progress, summary, None)
+            progress.close()
+            return summary
     except BaseException:
         if cluster is not None:
             cluster.close()
+        prestarted.discard(out)
         progress.close()
         raise
     store = ResultStore(out)
-    executors: dict[tuple[str, int], Executor] = {}
+    executors: dict[tuple[str, int], Executor] = dict(prestarted.executors)
     stopping = threading.Event()  # set when the run ends early (Ctrl-C): slots take no further job
     run_state: Run | None = None
     try:
@@ -277,7 +291,7 @@ def _run_locked(request: RunRequest) -> RunSummary:
         previous = store.latest() if request.resume else {}
         todo = [j for j in jobs if needs_run(previous.get(j.key), request.retry_failed)]
         progress.total = len(todo)
-        run_state = Run(request, store, progress)
+        run_state = Run(request, store, progress, cgroups)
         if not request.resume:  # a resumed run stays the run it was
             store.set_meta("run", {**identity, "app_version": __version__, "parallel": request.parallel,
                                    "dask_scheduler": scheduler})
@@ -288,10 +302,7 @@ def _run_locked(request: RunRequest) -> RunSummary:
             run_on_cluster(cluster, scheduler, request, run_state, planned, todo, summary)
             summary.records = run_state.records
             return summary
-        environments = _setup(request, run_state, progress, summary,
-                              {j.framework.name for j in todo} if request.setup != "only" else None)
-        if request.setup == "only":
-            return summary
+        environments = _setup(request, cgroups, progress, summary, {j.framework.name for j in todo})
         tasks = {t.spec.name: t for t in planned}
         queue_: queue.Queue[Job] = queue.Queue()
         for job in run_state.jobs_with_data(planned, todo, summary):
@@ -305,20 +316,24 @@ def _run_locked(request: RunRequest) -> RunSummary:
 
         def worker(slot_index: int) -> None:
             cpus = slots[slot_index]
+            ready: set[tuple[str, int]] = set()
             while not stopping.is_set():
                 try:
                     job = queue_.get_nowait()
-                except queue.Empty:
+                except queue.Empty:  # this slot is done: stop its workers while the other slots finish
+                    close_all([executors.pop(k) for k in list(executors) if k[1] == slot_index])
                     return
                 key = (job.framework.name, slot_index)
-                if key not in executors:
-                    executors[key] = environments[job.framework.name].make_executor(
-                        cpus, out / "logs" / f"worker.{job.framework.name}.slot{slot_index}.log",
-                        run_state.context.settings.ready_timeout(job.budget_seconds))
+                if key not in ready:
+                    if key not in executors:  # else prestarted: prepare() waits until it is up
+                        executors[key] = environments[job.framework.name].make_executor(
+                            cpus, worker_log(out, job.framework.name, slot_index),
+                            run_state.context.settings.ready_timeout(job.budget_seconds))
                     try:
                         executors[key].prepare()  # start up before the first job's clock runs
                     except WorkerStartError:
                         pass  # the job reports it as its setup error
+                    ready.add(key)
                 try:
                     run_state.execute(job, tasks[job.task.name].data, executors[key], cpus, f"slot{slot_index}")
                 except Exception as e:  # noqa: BLE001 - a runner bug must cost one job, not the run
@@ -345,8 +360,9 @@ def _run_locked(request: RunRequest) -> RunSummary:
         stopping.set()
         if cluster is not None:
             cluster.close()
-        for executor in list(executors.values()):
-            executor.close()  # a job still running (interrupted run) is killed; it stays "running" for --resume
+        # a job still running (interrupted run) is killed; it stays "running" for --resume
+        close_all(list(executors.values()))
+        prestarted.closed.set()
         if run_state is not None:
             _unless_disk_full(run_state.mark_interrupted)
             run_state.energy.close()
@@ -365,7 +381,7 @@ def _unless_disk_full(action) -> None:
             raise
 
 
-def _setup(request: RunRequest, run_state: Run, progress: Progress, summary: RunSummary,
+def _setup(request: RunRequest, cgroups: CgroupManager | None, progress: Progress, summary: RunSummary,
            needed: set[str] | None) -> dict[str, PreparedEnvironment | SetupError]:
     environments: dict[str, PreparedEnvironment | SetupError] = {}
     for fw in request.frameworks:
@@ -375,7 +391,7 @@ def _setup(request: RunRequest, run_state: Run, progress: Progress, summary: Run
         try:
             environments[fw.name] = prepare_environment(
                 fw, request.mode, request.config, setup=request.setup,
-                log_path=request.out_dir / "logs" / f"setup.{fw.name}.log", cgroups=run_state.cgroups,
+                log_path=request.out_dir / "logs" / f"setup.{fw.name}.log", cgroups=cgroups,
                 progress=progress.status)
         except SetupError as e:
             environments[fw.name] = e

@@ -7,16 +7,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
-from sklearn import metrics as skm
+from typing import TYPE_CHECKING
 
+import numpy as np
+
+from amlb import metrics as m
 from amlb.record import DEFAULT_METRIC, LOWER_IS_BETTER, TYPE_METRICS
 
 PROBA_TOLERANCE = 1e-2
 #: probability columns are named PROBA_PREFIX + class label (as amlb_adapter writes them), so a class
 #: label can never collide with the "prediction" column
 PROBA_PREFIX = "proba_"
+
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class InvalidPredictions(ValueError):
@@ -66,14 +71,14 @@ def score(task_type: str, truth: pd.Series, predictions: pd.DataFrame, class_lab
         raise InvalidPredictions(f"{len(predictions)} predictions for {len(truth)} test rows")
     values: dict[str, float] = {}
     if task_type == "regression":
+        import pandas as pd  # noqa: PLC0415 - the runner loads it before its first job; not at start-up
+
         pred = pd.to_numeric(predictions["prediction"], errors="coerce").to_numpy(dtype=float)
         if not np.isfinite(pred).all():
             raise InvalidPredictions("predictions contain NaN, infinite or non-numeric values")
         y = truth.to_numpy(dtype=float)
         with np.errstate(over="ignore", invalid="ignore"):
-            values["rmse"] = float(np.sqrt(skm.mean_squared_error(y, pred)))
-            values["mae"] = float(skm.mean_absolute_error(y, pred))
-            values["r2"] = float(skm.r2_score(y, pred))
+            values["rmse"], values["mae"], values["r2"] = m.rmse(y, pred), m.mae(y, pred), m.r2(y, pred)
     else:
         labels = list(class_labels or [])
         if predictions["prediction"].isna().any():
@@ -84,13 +89,11 @@ def score(task_type: str, truth: pd.Series, predictions: pd.DataFrame, class_lab
             raise InvalidPredictions(f"predicted labels outside the classes: {unknown[:5]}")
         y = truth.astype(str).to_numpy()
         proba = _probabilities(predictions, labels, predicted)
-        values["acc"] = float(skm.accuracy_score(y, predicted))
-        values["balacc"] = float(skm.balanced_accuracy_score(y, predicted))
-        order = np.argsort(labels)  # scikit-learn wants the labels sorted, with columns to match
-        values["logloss"] = float(skm.log_loss(y, np.clip(proba[:, order], 1e-15, 1),
-                                               labels=[labels[i] for i in order]))
+        values["acc"] = m.accuracy(y, predicted)
+        values["balacc"] = m.balanced_accuracy(y, predicted)
+        values["logloss"] = m.log_loss(y, np.clip(proba, 1e-15, 1), labels)
         if task_type == "binary":
-            values["auc"] = float(skm.roc_auc_score(y == labels[1], proba[:, 1]))
+            values["auc"] = m.roc_auc(y == labels[1], proba[:, 1])
     broken = sorted(k for k, v in values.items() if not np.isfinite(v))
     if broken:  # e.g. regression predictions of 1e200: the squared error overflows
         raise InvalidPredictions(f"the predictions give non-finite {', '.join(broken)} (values too large to score)")

@@ -11,11 +11,12 @@ import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Iterable
 
 from amlb.record import INTERRUPTED, JobRecord, Status
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
@@ -77,6 +78,8 @@ class ResultStore:
         return int(row[0] or 0)
 
     def to_frame(self, records: Iterable[JobRecord] | None = None) -> pd.DataFrame:
+        import pandas as pd  # noqa: PLC0415 - not needed at the runner's start-up
+
         recs = sorted(records if records is not None else self.latest().values(),
                       key=lambda r: (r.framework, r.task, r.fold, r.constraint))
         return pd.DataFrame([r.to_row() for r in recs])
