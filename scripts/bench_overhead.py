@@ -17,15 +17,17 @@ data cache are warmed before timing starts):
 - Dask: constantpredictor on the example suite (2 folds) on a 2-worker LocalCluster against
   local ``--parallel 2``, the difference per job.
 
-Each timed figure is the median of ``--repeat`` runs. ``--root`` runs another checkout's
-``runbenchmark.py`` (e.g. an export of main), to compare before and after in the same
+Each timed figure is the median of ``--repeat`` rounds. ``--root DIR`` (repeatable) runs
+other checkouts' ``runbenchmark.py`` (e.g. an export of main), in turns, round by round, so
+that a busy machine's load falls on each alike: a before/after comparison in the same
 conditions.
 
-    nice -n 19 python scripts/bench_overhead.py [--repeat 3] [--many 200] [--root DIR] [--skip dask,many]
+    nice -n 19 python scripts/bench_overhead.py [--repeat 3] [--many 200] [--root A --root B] [--skip dask,many]
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import subprocess
 import sys
@@ -111,71 +113,91 @@ def med(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def figures(root: Path, tmp: Path, a: argparse.Namespace, skip: set[str], clusters: dict) -> dict[str, list]:
+    """One round of every figure for one checkout: figure name -> values (one per run)."""
+    n = iter(range(10**6))
+    got: dict[str, list] = {}
+
+    def out() -> Path:
+        return tmp / f"{root.name}-run{next(n)}"
+
+    def add(name: str, value) -> None:
+        got.setdefault(name, []).append(value)
+
+    suite = ["example", "example", "-m", "local", "-f", "0"]
+    if "tiny" not in skip:
+        add("whole command, constantpredictor, 1 task 1 fold (s)", run(root, ["constantpredictor", *suite, "-t", "iris"],
+                                                                       out()).wall)
+    if "cp" not in skip:
+        add("fixed cost per run, constantpredictor, 6 jobs (s)", run(root, ["constantpredictor", *suite], out()).fixed)
+    if "rf" not in skip:
+        r = run(root, ["RandomForest", *suite], out())
+        add("fixed cost per run, RandomForest, 6 jobs (s)", r.fixed)
+        add("runner peak RSS, RandomForest on the example suite (MB)", r.hwm_mb)
+        add("RandomForest job: duration - train - predict, default inference timing (s)",
+            float((r.results.duration - r.results.training_duration - r.results.predict_duration).median()))
+    if "dask" not in skip:
+        base = ["constantpredictor", "example", "example", "-f", "0", "1", "-X", "job.cores=1"]
+        local = run(root, [*base, "--parallel", "2"], out())
+        dask = run(root, [*base, "--dask", clusters[root].scheduler_address], out())
+        add(f"local --parallel 2, {len(local.results)} jobs, wall (s)", local.wall)
+        add(f"Dask cost per job over local --parallel 2 (s)", (dask.wall - local.wall) / len(local.results))
+    return got
+
+
+def many_jobs(root: Path, tmp: Path, jobs: int) -> dict[str, float]:
+    bench = many_jobs_benchmark(tmp / "many.yaml", jobs)
+    args = ["constantpredictor", str(bench), "example", "-f", "0", "1", "2", "-X", "job.inference_batch_sizes=[]"]
+    run(root, [*args, "-s", "only"], tmp / f"{root.name}-many-setup")
+    m = run(root, args, tmp / f"{root.name}-many", count_jobs=True)
+    return {f"runner peak RSS, {len(m.results)} constantpredictor jobs (MB)": m.hwm_mb,
+            f"runner RSS growth per job over {len(m.results)} jobs, second half (kB)": growth_per_job_kb(m.samples)}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--repeat", type=int, default=3, help="runs per timed figure (median)")
+    p.add_argument("--repeat", type=int, default=3, help="rounds of every timed figure (median)")
     p.add_argument("--many", type=int, default=200, help="jobs of the memory-growth run")
-    p.add_argument("--root", type=Path, default=ROOT, help="the checkout whose runbenchmark.py runs")
+    p.add_argument("--root", type=Path, action="append",
+                   help="a checkout whose runbenchmark.py runs (default: this one); several: measured in turns")
     p.add_argument("--skip", default="", help="comma-separated: tiny,cp,rf,many,dask")
     a = p.parse_args()
     skip = set(filter(None, a.skip.split(",")))
-    root = a.root.resolve()
-    rows: list[tuple[str, str]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        n = iter(range(10**6))
-
-        def out() -> Path:
-            return tmp / f"run{next(n)}"
-
-        suite = ["example", "example", "-m", "local", "-f", "0"]
-        for fw in ("constantpredictor", "RandomForest"):  # environments and fold files, untimed
-            run(root, [fw, *suite, "-s", "only"], out())
-        run(root, ["constantpredictor", "example", "example", "-f", "0", "1", "2"], out())
-        if "tiny" not in skip:
-            walls = [run(root, ["constantpredictor", *suite, "-t", "iris"], out()).wall for _ in range(a.repeat)]
-            rows.append(("whole command, constantpredictor, 1 task 1 fold", f"{med(walls):.2f} s"))
-        if "cp" not in skip:
-            runs = [run(root, ["constantpredictor", *suite], out()) for _ in range(a.repeat)]
-            rows.append(("fixed cost per run, constantpredictor (6 jobs)", f"{med([r.fixed for r in runs]):.2f} s"))
-        if "rf" not in skip:
-            runs = [run(root, ["RandomForest", *suite], out()) for _ in range(a.repeat)]
-            rows.append(("fixed cost per run, RandomForest (6 jobs)", f"{med([r.fixed for r in runs]):.2f} s"))
-            rows.append(("runner peak RSS, RandomForest on the example suite", f"{med([r.hwm_mb for r in runs]):.0f} MB"))
-            overhead = pd.concat([r.results.duration - r.results.training_duration - r.results.predict_duration
-                                  for r in runs])
-            rows.append(("RandomForest job: duration - train - predict (default inference timing)",
-                         f"{overhead.median():.2f} s"))
-        if "many" not in skip:
-            bench = many_jobs_benchmark(tmp / "many.yaml", a.many)
-            args = ["constantpredictor", str(bench), "example", "-f", "0", "1", "2", "-X", "job.inference_batch_sizes=[]"]
-            run(root, [*args, "-s", "only"], out())
-            m = run(root, args, out(), count_jobs=True)
-            rows.append((f"runner peak RSS, {len(m.results)} constantpredictor jobs", f"{m.hwm_mb:.0f} MB"))
-            rows.append((f"runner RSS growth per job over {len(m.results)} jobs (second half)",
-                         f"{growth_per_job_kb(m.samples):.1f} kB"))
+    roots = [r.resolve() for r in (a.root or [ROOT])]
+    table: dict[Path, dict[str, list]] = {r: {} for r in roots}
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        clusters = {}
         if "dask" not in skip:
             from distributed import LocalCluster  # noqa: PLC0415
 
-            sys.path.insert(0, str(root))  # the workers (spawned with this sys.path) import this checkout's amlb
-
-            base = ["constantpredictor", "example", "example", "-f", "0", "1", "-X", "job.cores=1"]
-            with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                              silence_logs=40) as cluster:
-                run(root, [*base, "--dask", cluster.scheduler_address], out())  # warm the workers' side
-                local, dask = [], []
-                for _ in range(a.repeat):
-                    local.append(run(root, [*base, "--parallel", "2"], out()))
-                    dask.append(run(root, [*base, "--dask", cluster.scheduler_address], out()))
-            jobs = len(local[0].results)
-            rows.append((f"local --parallel 2, {jobs} jobs, wall", f"{med([r.wall for r in local]):.2f} s"))
-            rows.append((f"Dask 2 workers, {jobs} jobs, wall", f"{med([r.wall for r in dask]):.2f} s"))
-            rows.append(("Dask cost per job over local --parallel 2",
-                         f"{(med([r.wall for r in dask]) - med([r.wall for r in local])) / jobs:+.3f} s"))
-    width = max(len(k) for k, _ in rows)
-    print(f"checkout {root}, median of {a.repeat} runs")
-    for k, v in rows:
-        print(f"{k:<{width}}  {v:>10}")
+            for root in roots:  # the workers (spawned with this sys.path) import that checkout's amlb
+                sys.path.insert(0, str(root))
+                clusters[root] = stack.enter_context(LocalCluster(
+                    n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40))
+                sys.path.remove(str(root))
+        for root in roots:  # environments, fold files, the Dask workers' side: untimed
+            for fw in ("constantpredictor", "RandomForest"):
+                run(root, [fw, "example", "example", "-f", "0", "-s", "only"], tmp / f"{root.name}-setup-{fw}")
+            run(root, ["constantpredictor", "example", "example", "-f", "0", "1", "2"], tmp / f"{root.name}-warm")
+            if root in clusters:
+                run(root, ["constantpredictor", "example", "example", "-f", "0", "1", "-X", "job.cores=1", "--dask",
+                           clusters[root].scheduler_address], tmp / f"{root.name}-warm-dask")
+        for _ in range(a.repeat):  # in turns: A B A B ..., so a busy machine's load falls on every checkout alike
+            for root in roots:
+                for name, values in figures(root, tmp, a, skip, clusters).items():
+                    table[root].setdefault(name, []).extend(values)
+        if "many" not in skip:
+            for root in roots:
+                for name, value in many_jobs(root, tmp, a.many).items():
+                    table[root][name] = [value]
+    names = list(dict.fromkeys(k for r in roots for k in table[r]))
+    width = max(len(k) for k in names)
+    print(f"median of {a.repeat} rounds, checkouts measured in turns")
+    print(f"{'':<{width}}  " + "  ".join(f"{str(r):>24}"[-24:] for r in roots))
+    for name in names:
+        print(f"{name:<{width}}  " + "  ".join(f"{med(table[r][name]):>24.2f}" if name in table[r] else f"{'-':>24}"
+                                              for r in roots))
 
 
 if __name__ == "__main__":
