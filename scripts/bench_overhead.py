@@ -39,6 +39,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 POLL_S = 0.05
+RUN_NUMBERS = iter(range(10**9))  # every run gets its own output folder
 
 
 def _status_kb(pid: int) -> dict[str, int]:
@@ -115,11 +116,10 @@ def med(values: list[float]) -> float:
 
 def figures(root: Path, tmp: Path, a: argparse.Namespace, skip: set[str], clusters: dict) -> dict[str, list]:
     """One round of every figure for one checkout: figure name -> values (one per run)."""
-    n = iter(range(10**6))
     got: dict[str, list] = {}
 
     def out() -> Path:
-        return tmp / f"{root.name}-run{next(n)}"
+        return tmp / f"{root.name}-run{next(RUN_NUMBERS)}"
 
     def add(name: str, value) -> None:
         got.setdefault(name, []).append(value)
@@ -171,11 +171,10 @@ def main() -> None:
         if "dask" not in skip:
             from distributed import LocalCluster  # noqa: PLC0415
 
-            for root in roots:  # the workers (spawned with this sys.path) import that checkout's amlb
-                sys.path.insert(0, str(root))
+            for root in roots:  # the workers (spawned with this sys.path) import that checkout's amlb; the
+                sys.path.insert(0, str(root))  # scheduler (in this process) the last one's, to read task graphs
                 clusters[root] = stack.enter_context(LocalCluster(
                     n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40))
-                sys.path.remove(str(root))
         for root in roots:  # environments, fold files, the Dask workers' side: untimed
             for fw in ("constantpredictor", "RandomForest"):
                 run(root, [fw, "example", "example", "-f", "0", "-s", "only"], tmp / f"{root.name}-setup-{fw}")
