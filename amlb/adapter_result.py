@@ -108,7 +108,8 @@ def _inference_runs(value: Any) -> dict[int, tuple[int, int]]:
     if value is None:
         return {}
     if not isinstance(value, dict) or len(value) > 100:
-        raise MalformedResult(f"'inference_runs' must be an object of batch size -> rows and repeats, got {_show(value)}")
+        raise MalformedResult(f"'inference_runs' must be an object of batch size -> rows and repeats, "
+                              f"got {_show(value)}")
     out = {}
     for key, used in value.items():
         if not (isinstance(key, str) and key.isdigit() and 0 < int(key) <= 10**9) or not isinstance(used, dict):

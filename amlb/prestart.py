@@ -75,7 +75,8 @@ def prestart(frameworks: list[FrameworkDef], slots: list[tuple[int, ...]], mode:
         started.executors[(fw.name, index)] = executor
         if not existed:
             started.logs.append(log)
-        thread = threading.Thread(target=_prepare, args=(executor, started.closed), daemon=True, name=f"prestart-slot{index}")
+        thread = threading.Thread(target=_prepare, args=(executor, started.closed), daemon=True,
+                                  name=f"prestart-slot{index}")
         thread.start()
         started.threads.append(thread)
     return started
