@@ -35,6 +35,7 @@ class AdapterResult:
     predict_duration: float | None = None
     models_count: int | None = None
     infer_seconds_per_row: dict[int, float] = field(default_factory=dict)
+    inference_runs: dict[int, tuple[int, int]] = field(default_factory=dict)  # size -> (rows, repeats)
     phases: dict[str, dict[str, float]] = field(default_factory=dict)
     note: str = ""  # the adapter's info["note"]: what it did differently (e.g. a fallback), shown as the row's info
 
@@ -102,6 +103,24 @@ def _inference(value: Any) -> dict[int, float]:
     return {k: v for k, v in out.items() if v is not None}
 
 
+def _inference_runs(value: Any) -> dict[int, tuple[int, int]]:
+    """``{"<batch size>": {"rows": n, "repeats": k}}``: what each inference figure used."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(value) > 100:
+        raise MalformedResult(f"'inference_runs' must be an object of batch size -> rows and repeats, "
+                              f"got {_show(value)}")
+    out = {}
+    for key, used in value.items():
+        if not (isinstance(key, str) and key.isdigit() and 0 < int(key) <= 10**9) or not isinstance(used, dict):
+            raise MalformedResult(f"'inference_runs' has an entry that is not batch size -> object: {_show(key)}")
+        counts = [used.get(k) for k in ("rows", "repeats")]
+        if not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 10**9 for c in counts):
+            raise MalformedResult(f"'inference_runs.{key}' needs whole numbers 'rows' and 'repeats', got {_show(used)}")
+        out[int(key)] = (counts[0], counts[1])
+    return out
+
+
 def _phases(value: Any) -> dict[str, dict[str, float]]:
     if value is None:
         return {}
@@ -136,6 +155,7 @@ def parse_result(raw: bytes) -> AdapterResult:
         predict_duration=_seconds(data, "predict_duration"),
         models_count=_models_count(data.get("models_count")),
         infer_seconds_per_row=_inference(data.get("infer_seconds_per_row")),
+        inference_runs=_inference_runs(data.get("inference_runs")),
         phases=_phases(data.get("phases")),
         note=_note(data.get("info")),
     )

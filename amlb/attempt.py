@@ -40,7 +40,8 @@ class AttemptContext:
 def job_settings(config: Config) -> JobSettings:
     cfg = config["job"]
     return JobSettings(cfg["time_tolerance_ratio"], cfg["time_grace_seconds"], tuple(cfg["inference_batch_sizes"]),
-                       cfg["inference_repeats"], cfg["inference_max_seconds"], cfg["ready_timeout_seconds"])
+                       cfg["inference_repeats"], cfg["inference_max_seconds"], cfg["ready_timeout_seconds"],
+                       cfg.get("inference_budget_share", 1.0))
 
 
 def this_host() -> str:

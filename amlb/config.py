@@ -59,6 +59,7 @@ RANGES: dict[str, tuple[Callable[[Any], bool], str]] = {
                                   "a list of whole numbers >= 1"),
     "job.inference_repeats": (_number(1), "at least 1"),
     "job.inference_max_seconds": (_number(0), "a finite number of seconds >= 0"),
+    "job.inference_budget_share": (lambda v: _number(0)(v) and v <= 1, "a share of the budget from 0 to 1"),
     "job.ready_timeout_seconds": (_number(0, strict=True), "a finite number of seconds > 0"),
     "energy.carbon_intensity_g_per_kwh": (_number(0), "a finite number >= 0"),
     "energy.pue": (_number(1), "a finite number >= 1"),

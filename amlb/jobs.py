@@ -14,8 +14,7 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from amlb.adapter_result import AdapterError, AdapterResult, MalformedResult, parse_result
 from amlb.datasets.api import FoldFiles, TaskData
@@ -27,6 +26,9 @@ from amlb.jobfiles import LOG_TAIL_LINES, RESULT_MAX_BYTES, JobFileError, file_s
 from amlb.plan import Job
 from amlb.record import JobRecord, Status, clean_float
 from amlb.scoring import InvalidPredictions, main_metric, score
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: bounds of the time a framework's worker may take to import its adapter (see JobSettings.ready_timeout)
 READY_MIN_S, READY_MAX_S = 60.0, 600.0
@@ -45,6 +47,11 @@ class JobSettings:
     inference_repeats: int
     inference_max_seconds: float
     ready_timeout_seconds: float | None = None  # None: a job's own wall-clock limit
+    inference_budget_share: float = 1.0  # inference timing takes at most this share of a job's budget
+
+    def inference_seconds(self, budget: float) -> float:
+        """The most a job may spend measuring inference: the fixed cap, and a share of its budget."""
+        return min(self.inference_max_seconds, self.inference_budget_share * budget)
 
     def timeout(self, budget: float) -> float:
         return budget * (1 + self.time_tolerance_ratio) + self.time_grace_seconds
@@ -84,7 +91,8 @@ def prepare(job: Job, task: TaskData, files: FoldFiles, directory: Path, cpus: t
         config["integration_params"] = integration
     payload = {"config": config, "train": str(files.train), "test": str(files.test),
                "inference": {"batch_sizes": list(settings.inference_batch_sizes),
-                             "repeats": settings.inference_repeats, "max_seconds": settings.inference_max_seconds}}
+                             "repeats": settings.inference_repeats,
+                             "max_seconds": settings.inference_seconds(job.budget_seconds)}}
     (directory / "job.json").write_text(json.dumps(payload, indent=1))
     env = {**thread_caps(job.cores), "TMPDIR": str(work / "tmp"), "TEMP": str(work / "tmp"),
            "TMP": str(work / "tmp"), "HOME": str(work / "home"), "XDG_CACHE_HOME": str(work / "cache"),
@@ -117,6 +125,8 @@ def _read_predictions(directory: Path, rows: int, classes: int) -> pd.DataFrame:
     """predictions.parquet, read only as a regular file of a size that fits the test set."""
     cap = PREDICTIONS_BASE_BYTES + PREDICTIONS_BYTES_PER_CELL * rows * (classes + 1)
     raw = read_job_file(directory, "predictions.parquet", cap)
+    import pandas as pd  # noqa: PLC0415 - loaded with the tasks, after the workers started
+
     return pd.read_parquet(io.BytesIO(raw))
 
 
@@ -143,6 +153,7 @@ def conclude(record: JobRecord, job: Job, task: TaskData, files: FoldFiles, laun
     if result.framework_version:
         record.version = result.framework_version
     record.infer_seconds_per_row = dict(result.infer_seconds_per_row)
+    record.inference_runs = dict(result.inference_runs)
     record.phases = dict(result.phases)
     if record.training_duration is not None:
         record.overrun_seconds = record.training_duration - job.budget_seconds
@@ -152,6 +163,8 @@ def conclude(record: JobRecord, job: Job, task: TaskData, files: FoldFiles, laun
     if isinstance(read, MalformedResult) and status in (Status.OK, Status.INVALID_PREDICTIONS):
         status, error_type, info = Status.FRAMEWORK_ERROR, "MalformedResult", f"unusable result.json: {read}"
     if status is Status.OK:
+        import pandas as pd  # noqa: PLC0415
+
         truth = pd.read_parquet(files.test_target).iloc[:, 0]  # the runner's own file: its errors are ours
         try:
             predictions = _read_predictions(launch.job_dir, len(truth), len(task.class_labels or []))

@@ -3,7 +3,9 @@
 The names and definitions are AMLB's (``metric:`` in its benchmark files): a task's
 ``metric`` is one name or a list whose first name is optimised and reported as ``result``
 (lower-is-better metrics negated, ``neg_rmse``); the others are scored too, each in its
-own ``results.csv`` column. Multiclass AUC and F-scores are weighted averages over the
+own ``results.csv`` column. The seven metrics every job gets (acc, auc, balacc, logloss,
+rmse, mae, r2) are computed in NumPy (:mod:`amlb.metrics_numpy`); the others with scikit-learn,
+imported when one is first used. Multiclass AUC and F-scores are weighted averages over the
 classes, as in AMLB. ``mape``, ``smape`` and ``wape`` score regression tasks here (AMLB
 defines them for its time-series tasks, which amlb does not run).
 """
@@ -15,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from amlb import metrics_numpy as npm
 from amlb.errors import UserError
 
 
@@ -59,8 +62,7 @@ def _sorted_proba(x: Inputs) -> tuple[list[str], np.ndarray]:
 
 
 def _logloss(x: Inputs) -> float:
-    labels, proba = _sorted_proba(x)
-    return float(skm.log_loss(x.truth, np.clip(proba, 1e-15, 1), labels=labels))
+    return npm.log_loss(x.truth, np.clip(x.proba, 1e-15, 1), x.labels)
 
 
 def _auc_multi(x: Inputs, how: str) -> float:
@@ -104,12 +106,12 @@ def _wape(x: Inputs) -> float:
 
 
 _DEFS = [
-    Metric("acc", True, CLASSIFICATION, lambda x: float(skm.accuracy_score(x.truth, x.predicted)), "accuracy"),
+    Metric("acc", True, CLASSIFICATION, lambda x: npm.accuracy(x.truth, x.predicted), "accuracy"),
     Metric("auc", True, frozenset({"binary"}),
-           lambda x: float(skm.roc_auc_score(x.truth == x.labels[1], x.proba[:, 1])), "area under the ROC curve"),
+           lambda x: npm.roc_auc(x.truth == x.labels[1], x.proba[:, 1]), "area under the ROC curve"),
     Metric("auc_ovo", True, CLASSIFICATION, lambda x: _auc_multi(x, "ovo"), "AUC one-vs-one, weighted"),
     Metric("auc_ovr", True, CLASSIFICATION, lambda x: _auc_multi(x, "ovr"), "AUC one-vs-rest, weighted"),
-    Metric("balacc", True, CLASSIFICATION, lambda x: float(skm.balanced_accuracy_score(x.truth, x.predicted)),
+    Metric("balacc", True, CLASSIFICATION, lambda x: npm.balanced_accuracy(x.truth, x.predicted),
            "balanced accuracy"),
     Metric("f05", True, CLASSIFICATION, _fbeta(0.5), "F-beta, beta 0.5"),
     Metric("f1", True, CLASSIFICATION, _fbeta(1.0), "F1"),
@@ -120,15 +122,13 @@ _DEFS = [
     Metric("pr_auc", True, frozenset({"binary"}),
            lambda x: float(skm.average_precision_score(x.truth == x.labels[1], x.proba[:, 1])),
            "area under the precision-recall curve (average precision)"),
-    Metric("mae", False, REGRESSION, lambda x: float(skm.mean_absolute_error(x.truth, x.predicted)),
-           "mean absolute error"),
+    Metric("mae", False, REGRESSION, lambda x: npm.mae(x.truth, x.predicted), "mean absolute error"),
     Metric("mse", False, REGRESSION, lambda x: float(skm.mean_squared_error(x.truth, x.predicted)),
            "mean squared error"),
     Metric("msle", False, REGRESSION, _msle, "mean squared logarithmic error"),
-    Metric("rmse", False, REGRESSION, lambda x: float(np.sqrt(skm.mean_squared_error(x.truth, x.predicted))),
-           "root mean squared error"),
+    Metric("rmse", False, REGRESSION, lambda x: npm.rmse(x.truth, x.predicted), "root mean squared error"),
     Metric("rmsle", False, REGRESSION, lambda x: float(np.sqrt(_msle(x))), "root mean squared logarithmic error"),
-    Metric("r2", True, REGRESSION, lambda x: float(skm.r2_score(x.truth, x.predicted)), "R squared"),
+    Metric("r2", True, REGRESSION, lambda x: npm.r2(x.truth, x.predicted), "R squared"),
     Metric("mape", False, REGRESSION, lambda x: float(skm.mean_absolute_percentage_error(x.truth, x.predicted)),
            "mean absolute percentage error"),
     Metric("smape", False, REGRESSION, _smape, "symmetric mean absolute percentage error"),

@@ -122,6 +122,8 @@ class JobRecord:
     leftover_processes: int = 0  # processes of the job still alive after it ended (killed by the executor)
     # inference timing: median seconds per row, per batch size
     infer_seconds_per_row: dict[int, float] = field(default_factory=dict)
+    # what each of those figures used: batch size -> (distinct test rows in the batch, timed repeats)
+    inference_runs: dict[int, tuple[int, int]] = field(default_factory=dict)
     # energy and carbon (filled by amlb.metering)
     energy: dict[str, Any] = field(default_factory=dict)
     # wall and CPU seconds per phase (fit, predict, inference) as the adapter measured them; stored, not exported
@@ -153,6 +155,8 @@ class JobRecord:
             row[f"infer_s_per_row_{size}"] = secs
         for size, secs in sorted(self.infer_seconds_per_row.items()):  # AMLB's name: seconds per batch
             row[f"{AMLB_INFER_PREFIX}{size}"] = secs * size
+        for size, (rows, repeats) in sorted(self.inference_runs.items()):
+            row[f"infer_rows_{size}"], row[f"infer_repeats_{size}"] = rows, repeats
         for k, v in self.energy.items():
             row[k] = v
         for k, v in self.meta_features.items():
@@ -163,6 +167,7 @@ class JobRecord:
         d = dataclasses.asdict(self)
         d["status"] = self.status.value
         d["infer_seconds_per_row"] = {str(k): v for k, v in self.infer_seconds_per_row.items()}
+        d["inference_runs"] = {str(k): list(v) for k, v in self.inference_runs.items()}
         return json.dumps(d, default=_json_default, allow_nan=False)
 
     @classmethod
@@ -170,11 +175,12 @@ class JobRecord:
         d = json.loads(text)
         d["status"] = Status(d["status"])
         d["infer_seconds_per_row"] = {int(k): v for k, v in d.get("infer_seconds_per_row", {}).items()}
+        d["inference_runs"] = {int(k): tuple(v) for k, v in d.get("inference_runs", {}).items()}
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
 
 
-_NESTED = {"metrics", "infer_seconds_per_row", "energy", "meta_features", "phases"}
+_NESTED = {"metrics", "infer_seconds_per_row", "inference_runs", "energy", "meta_features", "phases"}
 
 
 def _json_default(o: Any) -> Any:

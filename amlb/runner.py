@@ -1,5 +1,8 @@
 """A benchmark run: config -> plan -> environments -> execution under limits -> store.
 
+:class:`RunRequest`, :class:`RunSummary` and the run's bookkeeping (:class:`Run`) live in
+:mod:`amlb.run_state`.
+
 :func:`run` is what ``amlb run`` / ``runbenchmark.py`` call. Jobs run on ``parallel``
 disjoint CPU slots; each slot keeps one executor per framework. Every job leaves one
 final record in the store, whatever happened (setup and data failures included).
@@ -11,29 +14,20 @@ import queue
 import re
 import threading
 import traceback
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 from amlb import __version__
-from amlb.attempt import (
-    AttemptContext,
-    failed_record,
-    job_settings,
-    run_attempt,
-    this_host,
-)
+from amlb.attempt import job_settings
 from amlb.config import Config
-from amlb.datasets.api import TaskData
 from amlb.constraints import cpu_slots
-from amlb.definitions import Constraint, FrameworkDef, datasets_config, load_benchmark
+from amlb.definitions import FrameworkDef, datasets_config, load_benchmark
 from amlb.environments import PreparedEnvironment, SetupError, prepare_environment
 from amlb.errors import DataError, UserError
 from amlb.execution.api import Executor
-from amlb.execution.cgroups import open_cgroups
+from amlb.execution.cgroups import CgroupManager, open_cgroups
 from amlb.execution.sandbox import open_sandbox
 from amlb.execution.local import WorkerStartError
-from amlb.metering_hook import EnergyHook
 from amlb.metrics import task_metrics
 from amlb.outdir import (
     DiskFull,
@@ -47,36 +41,11 @@ from amlb.outdir import (
     run_limits,
 )
 from amlb.plan import Job, PlannedTask, describe_plan, make_jobs, select_folds, select_repeats
+from amlb.prestart import Prestarted, close_all, prestart, worker_log
 from amlb.progress import Progress
-from amlb.record import INTERRUPTED, JobRecord, Status
-from amlb.store import ResultStore, job_key, needs_run, settle_runner_deaths
-
-
-@dataclass
-class RunRequest:
-    frameworks: list[FrameworkDef]
-    benchmark: str
-    constraint: Constraint
-    mode: str
-    config: Config
-    out_dir: Path
-    folds: list[int] | None = None
-    tasks: list[str] | None = None
-    resume: bool = False
-    extend: bool = False  # with resume: add this request's frameworks, tasks and folds to the stored run
-    retry_failed: bool = False
-    setup: str = "auto"
-    parallel: int = 1
-    exit_on_error: bool = False  # -e: stop at the first failed job
-
-
-@dataclass
-class RunSummary:
-    out_dir: Path
-    records: list[JobRecord] = field(default_factory=list)
-    data_errors: list[str] = field(default_factory=list)
-    setup_errors: list[str] = field(default_factory=list)
-    stopped_by: str = ""  # -e: the failed job that stopped the run
+from amlb.record import Status
+from amlb.run_state import Run, RunRequest, RunSummary
+from amlb.store import ResultStore, needs_run, settle_runner_deaths
 
 
 def default_out_dir(config: Config, frameworks: list[FrameworkDef], benchmark: str, constraint: str, mode: str,
@@ -127,91 +96,6 @@ def open_tasks(request: RunRequest, progress: Progress) -> list[PlannedTask]:
     return planned
 
 
-class Run:
-    """The state of one run while its jobs execute."""
-
-    def __init__(self, request: RunRequest, store: ResultStore, progress: Progress):
-        self.request, self.store, self.progress = request, store, progress
-        self.attempts = max(1, int(request.config["job"]["attempts"]))
-        self.cgroups = open_cgroups(request.config["job"]["cgroups"]) if request.mode == "local" else None
-        self.energy = EnergyHook(request.config)
-        self.lock = threading.Lock()
-        self.run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-        self.context = AttemptContext(request.out_dir, request.mode, self.run_id, job_settings(request.config),
-                                      this_host())
-        self.records: list[JobRecord] = []
-        self.in_flight: dict[str, JobRecord] = {}  # running attempts by job key
-        self.failed_stop = threading.Event()  # -e: a job failed, no further job starts
-        self.stopped_by = ""
-
-    def save_running(self, record: JobRecord) -> None:
-        """An attempt under way: a run interrupted now reruns the job on resume."""
-        with self.lock:
-            self.store.save(record)
-            self.in_flight[job_key(record.framework, record.task, record.constraint, record.fold, record.repeat)] = record
-
-    def mark_interrupted(self) -> None:
-        """The run is stopping (Ctrl-C): its running attempts were stopped by us, not the cause of a runner death."""
-        with self.lock:
-            for record in self.in_flight.values():
-                record.info = INTERRUPTED
-                self.store.save(record)
-            self.in_flight.clear()
-
-    def finish(self, job: Job, record: JobRecord, final: bool = True) -> None:
-        """Store an attempt's record; ``final`` when no retry follows it."""
-        record.utc = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        with self.lock:
-            self.in_flight.pop(job.key, None)
-            self.store.save(record)
-            self.records.append(record)
-            if final:  # results.csv follows the store job by job
-                self.store.export_csv(self.request.out_dir / "results.csv")
-            if final and self.request.exit_on_error and record.status.is_failure and not self.failed_stop.is_set():
-                self.failed_stop.set()
-                self.stopped_by = f"{record.framework} {record.task} fold {record.fold}: {record.status.value}"
-        if final:
-            self.progress.job_finished(job, record)
-        else:
-            self.progress.note(f"retrying {job.framework.name} {job.task.name} {job.label} "
-                               f"after an infrastructure error: {record.info}")
-
-    def record_failure(self, job: Job, task: TaskData | None, status: Status, error_type: str, info: str,
-                       attempt: int | None = None) -> None:
-        """A job that never ran, or whose attempt ``attempt`` (its running record) failed outside the executor."""
-        attempt = attempt or self.store.attempts_of(job.key) + 1
-        self.finish(job, failed_record(job, task, attempt, self.context, status, error_type, info))
-
-    def jobs_with_data(self, planned: list[PlannedTask], todo: list[Job], summary: RunSummary) -> list[Job]:
-        """Record a data_error for each job whose task could not be opened; return the others."""
-        errors = {t.spec.name: (type(t.error).__name__, t.error.one_line().removeprefix(f"{t.spec.name}: "))
-                  for t in planned if t.error is not None}  # the row names its task: the message does not again
-        summary.data_errors += [f"{name}: {message}" for name, (_, message) in errors.items()]
-        runnable = []
-        for job in todo:
-            error = errors.get(job.task.name)
-            if error is None:
-                runnable.append(job)
-            else:
-                self.record_failure(job, None, Status.DATA_ERROR, *error)
-        return runnable
-
-    def execute(self, job: Job, task: TaskData, executor: Executor, cpus: tuple[int, ...], slot: str) -> None:
-        def started(record: JobRecord) -> None:
-            self.save_running(record)
-            self.progress.job_started(job, slot)
-
-        for remaining in reversed(range(self.attempts)):
-            attempt = self.store.attempts_of(job.key) + 1
-            record = run_attempt(job, task, executor, cpus, slot, attempt, self.context, self.energy, started)
-            if record is None:  # interrupted: stays "running" in the store, so --resume reruns it
-                return
-            retry = record.status is Status.INFRASTRUCTURE_ERROR and remaining > 0
-            self.finish(job, record, final=not retry)
-            if not retry:
-                return
-
-
 def run(request: RunRequest) -> RunSummary:
     """Execute the plan; return what happened (records of this invocation).
 
@@ -223,7 +107,10 @@ def run(request: RunRequest) -> RunSummary:
     lock = OutputLock(out)
     try:
         try:
-            return _run_locked(request)
+            summary = _run_locked(request)
+            if request.setup == "only" and created is not None:  # a setup-only run does not claim the folder
+                discard_if_unused(out, created)
+            return summary
         except Exception as e:
             if is_disk_full(e):
                 raise DiskFull(out) from None
@@ -250,6 +137,11 @@ def _run_locked(request: RunRequest) -> RunSummary:
     summary = RunSummary(out_dir=out)
     progress = Progress(total=0)
     cluster = None
+    cgroups = open_cgroups(request.config["job"]["cgroups"]) if request.mode == "local" and not scheduler else None
+    prestarted = Prestarted()
+    if not scheduler and not request.resume and request.setup in ("auto", "skip"):  # workers start as tasks load
+        ready_timeout = job_settings(request.config).ready_timeout(request.constraint.max_runtime_seconds)
+        prestarted = prestart(request.frameworks, slots, request.mode, request.config, out, cgroups, ready_timeout)
     try:
         if scheduler:
             from amlb.cluster.client import connect  # noqa: PLC0415
@@ -273,13 +165,18 @@ def _run_locked(request: RunRequest) -> RunSummary:
                 extended = extend_run(stored_run, identity, limits, out)
             else:
                 check_same_run(stored_run, identity, out)
+        if request.setup == "only" and cluster is None:  # install environments only: no store, no run here
+            _setup(request, cgroups, progress, summary, None)
+            progress.close()
+            return summary
     except BaseException:
         if cluster is not None:
             cluster.close()
+        prestarted.discard(out)
         progress.close()
         raise
     store = ResultStore(out)
-    executors: dict[tuple[str, int], Executor] = {}
+    executors: dict[tuple[str, int], Executor] = dict(prestarted.executors)
     stopping = threading.Event()  # set when the run ends early (Ctrl-C): slots take no further job
     run_state: Run | None = None
     try:
@@ -295,7 +192,7 @@ def _run_locked(request: RunRequest) -> RunSummary:
         progress.plan(todo, len(slots) or None)
         if request.setup != "only":
             progress.note(describe_plan(request.frameworks, planned, request.constraint, request.folds, len(todo)))
-        run_state = Run(request, store, progress)
+        run_state = Run(request, store, progress, cgroups)
         if not request.resume:  # a resumed run stays the run it was
             store.set_meta("run", {**identity, "limits": limits, "app_version": __version__,
                                    "parallel": request.parallel, "dask_scheduler": scheduler})
@@ -308,10 +205,7 @@ def _run_locked(request: RunRequest) -> RunSummary:
             run_on_cluster(cluster, scheduler, request, run_state, planned, todo, summary)
             summary.records = run_state.records
             return summary
-        environments = _setup(request, run_state, progress, summary,
-                              {j.framework.name for j in todo} if request.setup != "only" else None)
-        if request.setup == "only":
-            return summary
+        environments = _setup(request, cgroups, progress, summary, {j.framework.name for j in todo})
         tasks = {t.spec.name: t for t in planned}
         queue_: queue.Queue[Job] = queue.Queue()
         for job in run_state.jobs_with_data(planned, todo, summary):
@@ -327,20 +221,24 @@ def _run_locked(request: RunRequest) -> RunSummary:
 
         def worker(slot_index: int) -> None:
             cpus = slots[slot_index]
+            ready: set[tuple[str, int]] = set()
             while not stopping.is_set() and not run_state.failed_stop.is_set():
                 try:
                     job = queue_.get_nowait()
-                except queue.Empty:
+                except queue.Empty:  # this slot is done: stop its workers while the other slots finish
+                    close_all([executors.pop(k) for k in list(executors) if k[1] == slot_index])
                     return
                 key = (job.framework.name, slot_index)
-                if key not in executors:
-                    executors[key] = environments[job.framework.name].make_executor(
-                        cpus, out / "logs" / f"worker.{job.framework.name}.slot{slot_index}.log",
-                        run_state.context.settings.ready_timeout(job.budget_seconds))
+                if key not in ready:
+                    if key not in executors:  # else prestarted: prepare() waits until it is up
+                        executors[key] = environments[job.framework.name].make_executor(
+                            cpus, worker_log(out, job.framework.name, slot_index),
+                            run_state.context.settings.ready_timeout(job.budget_seconds))
                     try:
                         executors[key].prepare()  # start up before the first job's clock runs
                     except WorkerStartError:
                         pass  # the job reports it as its setup error
+                    ready.add(key)
                 try:
                     run_state.execute(job, tasks[job.task.name].data, executors[key], cpus, f"slot{slot_index}")
                 except Exception as e:  # noqa: BLE001 - a runner bug must cost one job, not the run
@@ -368,8 +266,9 @@ def _run_locked(request: RunRequest) -> RunSummary:
         stopping.set()
         if cluster is not None:
             cluster.close()
-        for executor in list(executors.values()):
-            executor.close()  # a job still running (interrupted run) is killed; it stays "running" for --resume
+        # a job still running (interrupted run) is killed; it stays "running" for --resume
+        close_all(list(executors.values()))
+        prestarted.closed.set()
         if run_state is not None:
             _unless_disk_full(run_state.mark_interrupted)
             run_state.energy.close()
@@ -388,7 +287,7 @@ def _unless_disk_full(action) -> None:
             raise
 
 
-def _setup(request: RunRequest, run_state: Run, progress: Progress, summary: RunSummary,
+def _setup(request: RunRequest, cgroups: CgroupManager | None, progress: Progress, summary: RunSummary,
            needed: set[str] | None) -> dict[str, PreparedEnvironment | SetupError]:
     environments: dict[str, PreparedEnvironment | SetupError] = {}
     for fw in request.frameworks:
@@ -401,10 +300,12 @@ def _setup(request: RunRequest, run_state: Run, progress: Progress, summary: Run
         try:
             environments[fw.name] = prepare_environment(
                 fw, request.mode, request.config, setup=request.setup,
-                log_path=request.out_dir / "logs" / f"setup.{fw.name}.log", cgroups=run_state.cgroups,
+                log_path=request.out_dir / "logs" / f"setup.{fw.name}.log", cgroups=cgroups,
                 progress=progress.status)
         except SetupError as e:
             environments[fw.name] = e
             summary.setup_errors.append(f"{fw.name}: {e}")
             progress.note(f"setup of {fw.name} failed: {e}")
     return environments
+
+__all__ = ["RunRequest", "RunSummary", "default_out_dir", "open_tasks", "run"]

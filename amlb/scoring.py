@@ -6,12 +6,15 @@ binary ``auc``, multiclass ``neg_logloss``, regression ``neg_rmse``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from amlb.metrics import Inputs, compute
 from amlb.record import DEFAULT_METRIC, LOWER_IS_BETTER, TYPE_METRICS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PROBA_TOLERANCE = 1e-2
 #: probability columns are named PROBA_PREFIX + class label (as amlb_adapter writes them), so a class
@@ -66,6 +69,8 @@ def score(task_type: str, truth: pd.Series, predictions: pd.DataFrame, class_lab
     if len(predictions) != len(truth):
         raise InvalidPredictions(f"{len(predictions)} predictions for {len(truth)} test rows")
     if task_type == "regression":
+        import pandas as pd  # noqa: PLC0415 - the runner loads it before its first job; not at start-up
+
         pred = pd.to_numeric(predictions["prediction"], errors="coerce").to_numpy(dtype=float)
         if not np.isfinite(pred).all():
             raise InvalidPredictions("predictions contain NaN, infinite or non-numeric values")

@@ -7,15 +7,18 @@ Resume logic lives here too: which jobs still need to run.
 """
 from __future__ import annotations
 
+import csv
 import json
+import math
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Iterable
 
 from amlb.record import AMLB_COLUMNS, EXTRA_METRICS, INTERRUPTED, METRICS, JobRecord, Status
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
@@ -80,6 +83,8 @@ class ResultStore:
         return int(row[0] or 0)
 
     def to_frame(self, records: Iterable[JobRecord] | None = None) -> pd.DataFrame:
+        import pandas as pd  # noqa: PLC0415 - not needed at the runner's start-up
+
         recs = sorted(records if records is not None else self.latest().values(),
                       key=lambda r: (r.framework, r.task, r.repeat, r.fold, r.constraint))
         frame = pd.DataFrame([r.to_row() for r in recs])
@@ -89,14 +94,40 @@ class ResultStore:
             frame = frame[fixed + extra + [c for c in frame.columns if c not in fixed and c not in extra]]
         return frame
 
-    def export_csv(self, path: Path) -> pd.DataFrame:
-        """Write ``results.csv`` (final attempts only; AMLB columns first) atomically."""
-        records = [r for r in self.latest().values() if r.status is not Status.RUNNING]
-        frame = self.to_frame(records)
+    def export_csv(self, path: Path) -> None:
+        """Write ``results.csv`` (final attempts only; AMLB columns first) atomically.
+
+        With the csv module, as pandas would write the frame of the rows (a column of whole numbers
+        with gaps is written as floats): the runner rewrites it after every job, and a DataFrame each
+        time made the runner's memory grow with the number of jobs.
+        """
+        records = sorted((r for r in self.latest().values() if r.status is not Status.RUNNING),
+                         key=lambda r: (r.framework, r.task, r.fold, r.constraint))
+        rows = [r.to_row() for r in records]
+        del records
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        as_float = {c for c in columns if _float_column([row.get(c) for row in rows])}
         tmp = path.with_suffix(".csv.tmp")
-        frame.to_csv(tmp, index=False)
+        with open(tmp, "w", newline="") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(columns)
+            for row in rows:
+                writer.writerow([_cell(row.get(c), c in as_float) for c in columns])
         os.replace(tmp, path)
-        return frame
+
+
+def _float_column(values: list) -> bool:
+    """Whether pandas would hold these values as floats: numbers only, some float or missing."""
+    numbers = [v for v in values if v is not None]
+    if not numbers or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers):
+        return False
+    return len(numbers) < len(values) or any(isinstance(v, float) for v in numbers)
+
+
+def _cell(value: Any, as_float: bool) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return repr(float(value)) if as_float else value
 
 
 #: a job under which the runner died this many times is recorded as a crash and not run again

@@ -20,7 +20,7 @@ from amlb.plan import Job, PlannedTask
 from amlb.record import Status
 
 if TYPE_CHECKING:
-    from amlb.runner import Run, RunRequest, RunSummary
+    from amlb.run_state import Run, RunRequest, RunSummary
 
 def connect(address: str, timeout_s: float) -> Any:
     """A Dask client of the scheduler at ``address``, or a one-line error after ``timeout_s``."""

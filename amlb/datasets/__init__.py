@@ -13,10 +13,18 @@ from __future__ import annotations
 import re
 
 from amlb.datasets.api import DatasetsConfig, FoldFiles, TaskData, TaskSpec
-from amlb.datasets.metafeatures import META_FEATURES
 from amlb.errors import UserError
 
 __all__ = ["DatasetsConfig", "FoldFiles", "META_FEATURES", "TaskData", "TaskSpec", "open_task", "resolve_benchmark"]
+
+
+def __getattr__(name: str):
+    if name == "META_FEATURES":  # its module imports pandas: not at the runner's start-up
+        from amlb.datasets.metafeatures import META_FEATURES
+
+        return META_FEATURES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _OPENML_NAME = re.compile(r"^(?P<server>openml|test\.openml)/(?P<kind>[std])/(?P<ref>[\w.-]+)$")
 

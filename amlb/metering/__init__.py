@@ -22,10 +22,19 @@ from amlb.metering.accountant import Attribution, EnergyAccountant, JobWindow
 from amlb.metering.api import ENERGY_COLUMNS, EnergyConfig, ResourceUsage
 from amlb.metering.carbon import UNSET_SOURCE, CarbonIntensity, resolve_intensity
 from amlb.metering.host import HostInfo, describe_host
-from amlb.metering.statement import energy_table, impact_statement, load_results
 
 __all__ = [
     "ENERGY_COLUMNS", "UNSET_SOURCE", "Attribution", "CarbonIntensity", "EnergyAccountant", "EnergyConfig",
     "HostInfo", "JobWindow", "ResourceUsage", "describe_host", "energy_table", "impact_statement",
     "load_results", "resolve_intensity",
 ]
+
+_STATEMENT = ("energy_table", "impact_statement", "load_results")
+
+
+def __getattr__(name: str):
+    if name in _STATEMENT:  # pandas-based reporting: not loaded with the runner
+        from amlb.metering import statement
+
+        return getattr(statement, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

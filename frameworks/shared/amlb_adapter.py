@@ -234,8 +234,9 @@ def inference_deadline(max_seconds: float, now: float | None = None) -> float:
 
 
 def _time_inference(fitted: Fitted, X: pd.DataFrame, sizes: list[int], repeats: int,
-                    deadline: float, seed: int) -> dict[str, float]:
-    """Median seconds per row for each batch size, after an untimed warm-up.
+                    deadline: float, seed: int) -> tuple[dict[str, float], dict[str, dict[str, int]]]:
+    """Median seconds per row for each batch size, after an untimed warm-up; and for each size
+    what its figure used: ``rows`` (distinct test rows in the batch) and ``repeats`` (timed calls).
 
     Batches are rows drawn from ``X`` (with replacement when the batch is larger). Sizes
     are measured smallest first, each ``repeats`` times, until ``deadline``
@@ -243,10 +244,11 @@ def _time_inference(fitted: Fitted, X: pd.DataFrame, sizes: list[int], repeats: 
     reached are left out.
     """
     if len(X) == 0 or not sizes or time.perf_counter() >= deadline:
-        return {}
+        return {}, {}
     rng = np.random.default_rng(seed)
     fitted.predict(X.iloc[:1])  # warm-up: lazy initialisation, caches, JIT
     out: dict[str, float] = {}
+    used: dict[str, dict[str, int]] = {}
     for size in sorted(set(sizes)):
         if time.perf_counter() >= deadline:
             break
@@ -260,7 +262,8 @@ def _time_inference(fitted: Fitted, X: pd.DataFrame, sizes: list[int], repeats: 
             if time.perf_counter() >= deadline:
                 break
         out[str(size)] = float(np.median(times)) / size
-    return out
+        used[str(size)] = {"rows": min(size, len(X)), "repeats": len(times)}
+    return out, used
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -327,7 +330,7 @@ def run_job(job_dir: str | Path, module: ModuleType) -> int:
     inference = job.get("inference", {})
     try:
         with _Phase(phases, "inference"):
-            result["infer_seconds_per_row"] = _time_inference(
+            result["infer_seconds_per_row"], result["inference_runs"] = _time_inference(
                 fitted, X_test, list(inference.get("batch_sizes", [])), int(inference.get("repeats", 3)),
                 inference_deadline(float(inference.get("max_seconds", 30.0))), config.seed)
     except Exception as e:  # noqa: BLE001 - the predictions stand; only the timing is missing
