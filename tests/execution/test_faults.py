@@ -177,7 +177,9 @@ def test_job_process_gets_its_cpus_thread_caps_and_own_directories(fault_run):
     assert float(info["env"]["AMLB_JOB_DEADLINE"]) - info["fit_start"] <= TIMEOUT_S
     tag = info["env"]["AMLB_JOB_TAG"]
     assert info["subprocess"]["tag"] == tag
-    in_job_cgroup = {line.split(":")[1] for line in info["cgroup"].splitlines() if line.endswith(f"/amlb/{tag}")}
+    # the job's group: /amlb/OWNER+TAG (OWNER: the runner's pid and start time)
+    in_job_cgroup = {line.split(":")[1] for line in info["cgroup"].splitlines() if line.endswith(f"+{tag}")
+                     and "/amlb/" in line}
     if fault_run.mode == "cgroups":
         assert {"memory", "cpuset", "cpuacct"} <= in_job_cgroup
     else:
