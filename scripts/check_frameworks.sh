@@ -7,6 +7,7 @@
 #
 # Environment: AMLB_CHECK_BUDGET (seconds per task, default: amlb check's), AMLB_BASE_IMAGE (Docker
 # base image; default amlb/base:bookworm when that image exists, else docker.base_image),
+# AMLB_BASE_IMAGE_39 (the base image of Python 3.9 frameworks; default amlb/base:bullseye when it exists),
 # AMLB_EXTRA_CA (a PEM bundle image builds trust, e.g. behind a TLS-inspecting proxy),
 # AMLB_CHECK_MODES ("local docker" by default), PYTHON (default: python3).
 set -u
@@ -40,6 +41,11 @@ if [[ " $modes " == *" docker "* ]]; then
     elif "$PYTHON" -c 'import docker; docker.from_env(timeout=3).images.get("amlb/base:bookworm")' >/dev/null 2>&1; then
       docker_args=(-X "docker.base_image=amlb/base:bookworm")
     fi
+    base39=${AMLB_BASE_IMAGE_39:-}
+    if [ -z "$base39" ] && "$PYTHON" -c 'import docker; docker.from_env(timeout=3).images.get("amlb/base:bullseye")' >/dev/null 2>&1; then
+      base39=amlb/base:bullseye
+    fi
+    [ -n "$base39" ] && docker_args+=(-X "docker.base_images={\"3.9\": \"$base39\"}")
     [ -n "${AMLB_EXTRA_CA:-}" ] && docker_args+=(-X "docker.extra_ca_certificates=[$AMLB_EXTRA_CA]")
   else
     echo "no Docker engine answers: local mode only"
