@@ -25,7 +25,8 @@ def test_more_parallel_jobs_than_cpus_is_a_clear_error(tmp_path, environments_di
 @pytest.mark.skipif(len(CPUS) < 2, reason="needs 2 CPUs")
 def test_parallel_jobs_run_at_once_on_disjoint_cpus(tmp_path, environments_dir):
     run = run_amlb(tmp_path, environments_dir, ["probe"], "-f", "0", "1", "--parallel", "2",
-                   "-X", "job.max_runtime_seconds=10", env={"AMLB_TEST_PROBE_SLEEP": "1.5"})
+                   # each fit sleeps 8 s: the two slots' workers started up to 4.3 s apart at load 8-10
+                   "-X", "job.max_runtime_seconds=20", env={"AMLB_TEST_PROBE_SLEEP": "8"})
     assert run.returncode == 0, run.stderr[-3000:]
     assert list(run.results.status) == ["ok", "ok"]
     infos = [run.result_json("probe", fold=fold)["info"] for fold in (0, 1)]
