@@ -20,7 +20,7 @@ def docker_config(docker_client) -> Config:
 
 
 @pytest.fixture(scope="session")
-def dockeroverrides_or_skip(docker_client) -> list[str]:
+def docker_overrides(docker_client) -> list[str]:
     """The same settings as -X arguments of the command line."""
     return overrides_or_skip(docker_client)
 
