@@ -85,14 +85,9 @@ class ResultStore:
     def to_frame(self, records: Iterable[JobRecord] | None = None) -> pd.DataFrame:
         import pandas as pd  # noqa: PLC0415 - not needed at the runner's start-up
 
-        recs = sorted(records if records is not None else self.latest().values(),
-                      key=lambda r: (r.framework, r.task, r.repeat, r.fold, r.constraint))
+        recs = sorted(records if records is not None else self.latest().values(), key=_row_order)
         frame = pd.DataFrame([r.to_row() for r in recs])
-        extra = [m for m in EXTRA_METRICS if m in frame.columns]  # after the fixed metrics, whatever row had them
-        if extra:
-            fixed = list(frame.columns[:len(AMLB_COLUMNS) + len(METRICS)])
-            frame = frame[fixed + extra + [c for c in frame.columns if c not in fixed and c not in extra]]
-        return frame
+        return frame[_column_order(list(frame.columns))]
 
     def export_csv(self, path: Path) -> None:
         """Write ``results.csv`` (final attempts only; AMLB columns first) atomically.
@@ -101,11 +96,10 @@ class ResultStore:
         with gaps is written as floats): the runner rewrites it after every job, and a DataFrame each
         time made the runner's memory grow with the number of jobs.
         """
-        records = sorted((r for r in self.latest().values() if r.status is not Status.RUNNING),
-                         key=lambda r: (r.framework, r.task, r.fold, r.constraint))
+        records = sorted((r for r in self.latest().values() if r.status is not Status.RUNNING), key=_row_order)
         rows = [r.to_row() for r in records]
         del records
-        columns = list(dict.fromkeys(k for row in rows for k in row))
+        columns = _column_order(list(dict.fromkeys(k for row in rows for k in row)))
         as_float = {c for c in columns if _float_column([row.get(c) for row in rows])}
         tmp = path.with_suffix(".csv.tmp")
         with open(tmp, "w", newline="") as f:
@@ -114,6 +108,20 @@ class ResultStore:
             for row in rows:
                 writer.writerow([_cell(row.get(c), c in as_float) for c in columns])
         os.replace(tmp, path)
+
+
+def _row_order(r: JobRecord) -> tuple:
+    return (r.framework, r.task, r.repeat, r.fold, r.constraint)
+
+
+def _column_order(columns: list[str]) -> list[str]:
+    """AMLB's columns and the fixed metrics first, then a task's extra metrics (whatever row had them),
+    then the rest as found."""
+    extra = [m for m in EXTRA_METRICS if m in columns]
+    if not extra:
+        return columns
+    fixed = columns[:len(AMLB_COLUMNS) + len(METRICS)]
+    return fixed + extra + [c for c in columns if c not in fixed and c not in extra]
 
 
 def _float_column(values: list) -> bool:
