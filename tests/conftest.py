@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -11,6 +12,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# A shell starts background commands with SIGINT ignored (`... &` without job control), and children
+# inherit that: the Ctrl-C tests' runners would then never see their SIGINT. The tests' children
+# get the default Ctrl-C, however the test command was started.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 SHARED = Path(os.environ.get("AMLB_SHARED", ROOT.parent / "shared"))
 
 
