@@ -68,8 +68,16 @@ def test_every_row_has_resources_timing_meta_features_and_energy(example_run):
     out, _ = example_run
     results = pd.read_csv(out / "results.csv")
     for col in ("training_duration", "predict_duration", "cpu_user_s", "peak_rss_mb", "wall_seconds",
-                "infer_s_per_row_1", "infer_s_per_row_1000", "energy_kwh", "mf_n_rows", "mf_n_features"):
+                "infer_s_per_row_1", "energy_kwh", "mf_n_rows", "mf_n_features"):
         assert results[col].notna().all(), col
+    # inference timing stops at 5 % of the budget (1 s here): the smallest batch is always timed, larger
+    # ones when they fit (the constant predictor's all do), each with the rows and repeats it used
+    constant = results[results.framework == "constantpredictor"]
+    assert constant["infer_s_per_row_1000"].notna().all() and (constant["infer_repeats_1000"] >= 1).all()
+    for size in (1, 10, 100, 1000):
+        timed = results[f"infer_s_per_row_{size}"].notna()
+        assert (timed == results[f"infer_repeats_{size}"].notna()).all(), size
+        assert (results.loc[timed, f"infer_rows_{size}"] <= size).all(), size
     assert (results["energy_kwh"] > 0).all()
     assert results["energy_method"].notna().all()
     penguins = results[results.task == "penguins"].iloc[0]
