@@ -30,7 +30,12 @@ def _run(mode: str, out: Path, overrides: list[str]) -> pd.DataFrame:
 def test_docker_mode_scores_as_local_mode(docker_overrides, tmp_path):
     docker = _run("docker", tmp_path / "docker", docker_overrides)
     local = _run("local", tmp_path / "local", docker_overrides)
-    assert list(docker.columns) == list(local.columns)
+    # the same columns, but the inference batch sizes: timing stops at 5 % of the budget, so which
+    # sizes a run reached depends on the machine's speed at the time (the smallest always is)
+    sized = ("infer_s_per_row_", "infer_batch_size_df_", "infer_rows_", "infer_repeats_")
+    same = [[c for c in df.columns if not c.startswith(sized)] for df in (docker, local)]
+    assert same[0] == same[1]
+    assert docker["infer_s_per_row_1"].notna().all() and local["infer_s_per_row_1"].notna().all()
     key = ["framework", "task", "fold"]
     assert len(docker) == len(local) == 2 * 6 * 2  # 2 frameworks x 6 tasks x 2 folds
     failed = {m: df[df["status"] != "ok"][key + ["status", "info"]] for m, df in (("docker", docker), ("local", local))}
