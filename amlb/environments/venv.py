@@ -89,7 +89,8 @@ def _commands(installer: str, python: str, path: Path, requirements: Path) -> li
     if installer == "uv":
         uv = _uv()
         return [[uv, "venv", "--quiet", "--python", python, str(path)],
-                [uv, "pip", "install", "--python", str(path / "bin" / "python"), "-r", str(requirements)]]
+                [uv, "pip", "install", "--compile-bytecode", "--python", str(path / "bin" / "python"),
+                 "-r", str(requirements)]]
     return [[python, "-m", "venv", str(path)],
             [str(path / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check",
              "-r", str(requirements)]]
@@ -129,9 +130,42 @@ def ensure_venv(fw: FrameworkDef, config: Config, *, force: bool = False, log_pa
     with open(root / f"{key}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if is_complete(env) and not force:
+            _ensure_bytecode(env, log_path, progress)
             return env
         _build(fw, env, python, _installer(config, fw), log_path, progress)
     return env
+
+
+def _compile_bytecode(env: VirtualEnv, log) -> None:
+    """Compile every module of the environment once, as root, at install time.
+
+    The worker runs as an unprivileged user with ``PYTHONDONTWRITEBYTECODE`` and cannot cache
+    what it compiles: an environment without bytecode recompiles pandas and the framework at
+    every worker start (seconds). Files that do not compile (test data some packages ship) are
+    left out; the log says which.
+    """
+    cmd = [str(env.python), "-m", "compileall", "-q", "-j", "0", str(env.path / "lib")]
+    log.write("$ " + " ".join(cmd) + "\n")
+    log.flush()
+    subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=False)
+
+
+def _ensure_bytecode(env: VirtualEnv, log_path: Path, progress: Callable[[str], None] | None) -> None:
+    """An environment built before bytecode was compiled at install gets it on its next use (once)."""
+    marker = env.path / COMPLETE
+    try:
+        manifest = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        manifest = {}
+    if manifest.get("bytecode"):
+        return
+    if progress:
+        progress(f"compiling the modules of environment {env.key} (once, for faster worker starts)")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "a") as log:
+        _compile_bytecode(env, log)
+    manifest["bytecode"] = True
+    marker.write_text(json.dumps(manifest, indent=1))
 
 
 def _build(fw: FrameworkDef, env: VirtualEnv, python: str, installer: str, log_path: Path,
@@ -163,7 +197,8 @@ def _build(fw: FrameworkDef, env: VirtualEnv, python: str, installer: str, log_p
                 log.flush()
                 tail = " | ".join(log_path.read_text().strip().splitlines()[-3:])
                 raise EnvironmentBuildError(f"installing {fw.name} failed (see {log_path}): {tail}")
+        _compile_bytecode(env, log)
     manifest = {"framework": fw.name, "requirements": list(fw.requirements), "python": python,
                 "installer": installer, "seconds": round(time.monotonic() - start, 1),
-                "built": time.strftime("%Y-%m-%dT%H:%M:%S")}
+                "built": time.strftime("%Y-%m-%dT%H:%M:%S"), "bytecode": True}
     (env.path / COMPLETE).write_text(json.dumps(manifest, indent=1))
