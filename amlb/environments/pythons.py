@@ -10,6 +10,7 @@ points at Docker mode.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -58,7 +59,23 @@ def for_version(mapping: Mapping[str, str], version: str) -> str | None:
 
 
 def interpreter_version(python: str) -> str | None:
-    """The version of the interpreter ``python`` (3.9.2), or None when it does not run."""
+    """The version of the interpreter ``python`` (3.9.2), or None when it does not run.
+
+    The runner's own interpreter answers without a process; another is asked once per run.
+    """
+    resolved = shutil.which(python) or python
+    if os.path.realpath(resolved) == os.path.realpath(sys.executable):
+        return ".".join(map(str, sys.version_info[:3]))
+    real = os.path.realpath(resolved)
+    try:
+        stamp = os.stat(real).st_mtime_ns  # an interpreter replaced in place is asked again
+    except OSError:
+        return None
+    return _asked_version(real, stamp)
+
+
+@functools.lru_cache(maxsize=None)
+def _asked_version(python: str, stamp: int) -> str | None:
     try:
         out = subprocess.run([python, "-c", "import sys; print('.'.join(map(str, sys.version_info[:3])))"],
                              capture_output=True, text=True, check=False, timeout=60)

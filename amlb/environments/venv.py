@@ -22,7 +22,7 @@ from typing import Callable
 
 from amlb.config import Config
 from amlb.definitions import FrameworkDef
-from amlb.environments.pythons import local_interpreter
+from amlb.environments.pythons import interpreter_version, local_interpreter
 from amlb.errors import UserError
 
 COMPLETE = ".amlb-complete.json"
@@ -43,11 +43,10 @@ class VirtualEnv:
 
 
 def _python_version(python: str) -> str:
-    out = subprocess.run([python, "-c", "import sys; print('.'.join(map(str, sys.version_info[:3])))"],
-                         capture_output=True, text=True, check=False)
-    if out.returncode != 0:
+    version = interpreter_version(python)
+    if version is None:
         raise UserError(f"cannot run the Python interpreter '{python}'", "fix environments.python in your config")
-    return out.stdout.strip()
+    return version
 
 
 def environment_key(python_version: str, requirements: tuple[str, ...], post_install: tuple[str, ...] = ()) -> str:
