@@ -15,23 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from amlb import metrics_numpy as npm
 from amlb.errors import UserError
+from amlb.lazy import lazy_module
 
-
-class _SklearnMetrics:
-    """scikit-learn's metrics module, imported when a metric is first computed (reading a benchmark
-    file checks metric names and must stay quick)."""
-
-    def __getattr__(self, name: str):
-        from sklearn import metrics  # noqa: PLC0415
-
-        return getattr(metrics, name)
-
-
-skm = _SklearnMetrics()
+# imported at the first metric computed: reading a benchmark file checks metric names and must stay quick
+np = lazy_module("numpy")
+npm = lazy_module("amlb.metrics_numpy")  # the seven per-job metrics
+skm = lazy_module("sklearn.metrics")  # the others
 
 CLASSIFICATION = frozenset({"binary", "multiclass"})
 REGRESSION = frozenset({"regression"})
