@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from amlb import __version__
-from amlb.config import Config
 from amlb.datasets.api import TaskData
 from amlb.datasets.planned import planned_task_id, planned_type
 from amlb.errors import DataError
 from amlb.execution.api import Executor
 from amlb.execution.local import WorkerStartError
-from amlb.jobs import JobSettings, conclude, job_dir, log_tail, prepare
+from amlb.job_settings import JobSettings
+from amlb.jobs import conclude, job_dir, log_tail, prepare
 from amlb.metering_hook import EnergyHook
 from amlb.plan import Job
 from amlb.record import JobRecord, Status
@@ -35,13 +35,6 @@ class AttemptContext:
     run_id: str
     settings: JobSettings
     host: str = ""  # where the attempt runs: the host name, and the Dask worker when there is one
-
-
-def job_settings(config: Config) -> JobSettings:
-    cfg = config["job"]
-    return JobSettings(cfg["time_tolerance_ratio"], cfg["time_grace_seconds"], tuple(cfg["inference_batch_sizes"]),
-                       cfg["inference_repeats"], cfg["inference_max_seconds"], cfg["ready_timeout_seconds"],
-                       cfg.get("inference_budget_share", 1.0))
 
 
 def this_host() -> str:

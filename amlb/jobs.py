@@ -12,7 +12,6 @@ import errno
 import io
 import json
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +21,7 @@ from amlb.definitions import folder_name
 from amlb.execution.api import Launch, Outcome
 from amlb.execution.local import thread_caps
 from amlb.execution.processes import signal_name
+from amlb.job_settings import JobSettings
 from amlb.jobfiles import LOG_TAIL_LINES, RESULT_MAX_BYTES, JobFileError, file_size, read_job_file, read_log_tail
 from amlb.plan import Job
 from amlb.record import JobRecord, Status, clean_float
@@ -30,38 +30,9 @@ from amlb.scoring import InvalidPredictions, main_metric, score
 if TYPE_CHECKING:
     import pandas as pd
 
-#: bounds of the time a framework's worker may take to import its adapter (see JobSettings.ready_timeout)
-READY_MIN_S, READY_MAX_S = 60.0, 600.0
 #: predictions.parquet may be at most this many bytes plus this many per cell of the test set
 PREDICTIONS_BASE_BYTES = 16 << 20
 PREDICTIONS_BYTES_PER_CELL = 256
-
-
-@dataclass(frozen=True)
-class JobSettings:
-    """Run-wide settings that shape every job."""
-
-    time_tolerance_ratio: float
-    time_grace_seconds: float
-    inference_batch_sizes: tuple[int, ...]
-    inference_repeats: int
-    inference_max_seconds: float
-    ready_timeout_seconds: float | None = None  # None: a job's own wall-clock limit
-    inference_budget_share: float = 1.0  # inference timing takes at most this share of a job's budget
-
-    def inference_seconds(self, budget: float) -> float:
-        """The most a job may spend measuring inference: the fixed cap, and a share of its budget."""
-        return min(self.inference_max_seconds, self.inference_budget_share * budget)
-
-    def timeout(self, budget: float) -> float:
-        return budget * (1 + self.time_tolerance_ratio) + self.time_grace_seconds
-
-    def ready_timeout(self, budget: float) -> float:
-        """How long a framework's worker may take to import its adapter before its jobs are setup errors:
-        the job's own time limit, within [READY_MIN_S, READY_MAX_S] (a loaded machine imports slowly)."""
-        if self.ready_timeout_seconds is not None:
-            return self.ready_timeout_seconds
-        return min(max(self.timeout(budget), READY_MIN_S), READY_MAX_S)
 
 
 def job_dir(out_dir: Path, job: Job, attempt: int) -> Path:

@@ -1,54 +1,22 @@
-"""The state of one run: what was asked (:class:`RunRequest`), what happened
-(:class:`RunSummary`), and the bookkeeping while its jobs execute (:class:`Run`: attempts,
-records, the store, progress, energy), shared by local slots and the Dask client.
+"""The bookkeeping of one run while its jobs execute (:class:`Run`: attempts, records, the
+store, progress, energy), shared by local slots and the Dask client.
 """
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 
-from amlb.attempt import AttemptContext, failed_record, job_settings, run_attempt, this_host
-from amlb.config import Config
-from amlb.constraints import Constraint
+from amlb.attempt import AttemptContext, failed_record, run_attempt, this_host
 from amlb.datasets.api import TaskData
-from amlb.definitions import FrameworkDef
 from amlb.execution.api import Executor
 from amlb.execution.cgroups import CgroupManager
+from amlb.job_settings import job_settings
 from amlb.metering_hook import EnergyHook
 from amlb.plan import Job, PlannedTask
 from amlb.progress import Progress
 from amlb.record import INTERRUPTED, JobRecord, Status
+from amlb.run_request import RunRequest, RunSummary
 from amlb.store import ResultStore, job_key
-
-
-@dataclass
-class RunRequest:
-    frameworks: list[FrameworkDef]
-    benchmark: str
-    constraint: Constraint
-    mode: str
-    config: Config
-    out_dir: Path
-    folds: list[int] | None = None
-    tasks: list[str] | None = None
-    resume: bool = False
-    extend: bool = False  # with resume: add this request's frameworks, tasks and folds to the stored run
-    retry_failed: bool = False
-    setup: str = "auto"
-    parallel: int = 1
-    exit_on_error: bool = False  # -e: stop at the first failed job
-
-
-@dataclass
-class RunSummary:
-    out_dir: Path
-    records: list[JobRecord] = field(default_factory=list)
-    data_errors: list[str] = field(default_factory=list)
-    setup_errors: list[str] = field(default_factory=list)
-    stopped_by: str = ""  # -e: the failed job that stopped the run
-
 
 
 class Run:

@@ -20,7 +20,9 @@ from amlb.plan import Job, PlannedTask
 from amlb.record import Status
 
 if TYPE_CHECKING:
-    from amlb.run_state import Run, RunRequest, RunSummary
+    from amlb.run_request import RunRequest, RunSummary
+    from amlb.run_state import Run
+
 
 def connect(address: str, timeout_s: float) -> Any:
     """A Dask client of the scheduler at ``address``, or a one-line error after ``timeout_s``."""

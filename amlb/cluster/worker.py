@@ -15,18 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from amlb import __version__
-from amlb.attempt import (
-    AttemptContext,
-    failed_record,
-    job_settings,
-    run_attempt,
-    this_host,
-)
+from amlb.attempt import AttemptContext, failed_record, run_attempt, this_host
 from amlb.cluster.adapters import PackedAdapter, unpack
 from amlb.cluster.cpu_claims import claim_cpus, usable_cpus
 from amlb.config import Config
 from amlb.datasets.api import TaskData, TaskSpec
 from amlb.definitions import FrameworkDef, datasets_config
+from amlb.job_settings import job_settings
 from amlb.environments import PreparedEnvironment, SetupError, prepare_environment
 from amlb.errors import DataError
 from amlb.execution.api import Executor
