@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from amlb.cli import main  # noqa: E402
+from amlb.cli import entry  # noqa: E402
 
 if __name__ == "__main__":
-    raise SystemExit(main(["run", *sys.argv[1:]]))
+    raise SystemExit(entry(["run", *sys.argv[1:]]))

@@ -1,3 +1,3 @@
-from amlb.cli import main
+from amlb.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())
