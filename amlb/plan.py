@@ -10,7 +10,8 @@ import json
 from dataclasses import dataclass, field
 
 from amlb.datasets.api import TaskData, TaskSpec
-from amlb.definitions import Constraint, FrameworkDef
+from amlb.constraints import Constraint
+from amlb.definitions import FrameworkDef
 from amlb.errors import DataError, UserError
 from amlb.store import job_key
 

@@ -22,12 +22,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from amlb.site import build_site
+from amlb.site.headless import CHROMIUM_ARGS, PLOTS_DRAWN, find_chromium
 from amlb.site.sample import write_sample_run
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PLOTS_DRAWN = """() => Array.from(document.querySelectorAll('div.plot[data-figure]'))
-    .every(b => b.querySelector('.main-svg') !== null || b.textContent.includes('could not be drawn'))"""
 BUILD_TARGET_S, PAGE_TARGET_S = 20.0, 2.0
 
 
@@ -43,7 +40,7 @@ def load_times(site: Path, chromium: str, screenshot: Path | None, repeat: int =
 
     results = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
         for page_file in sorted(site.rglob("*.html")):
             best, plots = float("inf"), 0
             for _ in range(repeat):
@@ -83,7 +80,7 @@ def main() -> int:
     parser.add_argument("--amlb", type=Path, default=default_amlb, help="folder with AMLB's 2021Q3 CSVs")
     parser.add_argument("--run", type=Path, help="a run directory of ours (default: newest under ./results, else synthetic)")
     parser.add_argument("--out", type=Path, help="where to build the site (default: a temporary folder)")
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--chromium", help="the Chromium binary (default: $AMLB_CHROMIUM, /usr/bin/chromium or PATH)")
     parser.add_argument("--screenshot", type=Path, help="also save a screenshot of an overview page here")
     parser.add_argument("--no-browser", action="store_true", help="measure the build only")
     parser.add_argument("--repeat", type=int, default=1,
@@ -114,11 +111,12 @@ def run_benchmark(args: argparse.Namespace, work: Path) -> int:
           f"({len(amlb_files)} AMLB files + {run}) -> {out}   [target <= {BUILD_TARGET_S:.0f} s]")
     if args.no_browser:
         return 0 if build_s <= BUILD_TARGET_S else 1
-    if not Path(args.chromium).is_file():
-        print(f"no chromium at {args.chromium}: page load times not measured")
+    chromium = args.chromium or find_chromium()
+    if chromium is None or not Path(chromium).is_file():
+        print(f"no chromium ({chromium or 'none found'}): page load times not measured")
         return 0 if build_s <= BUILD_TARGET_S else 1
     repeat = max(1, args.repeat)
-    times = load_times(out, args.chromium, args.screenshot, repeat)
+    times = load_times(out, chromium, args.screenshot, repeat)
     print(f"\npage load times in Chromium from disk (load event + every plot drawn, best of {repeat}), slowest first:")
     print(f"{'seconds':>8}  {'plots':>5}  page")
     for name, seconds, plots in sorted(times, key=lambda t: -t[1]):

@@ -9,23 +9,14 @@ $AMLB_CHROMIUM). Writes PNGs named PREFIX<page>.png into OUT_DIR and prints thei
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_site import CHROMIUM_ARGS, PLOTS_DRAWN  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from amlb.site.headless import CHROMIUM_ARGS, PLOTS_DRAWN, find_chromium  # noqa: E402
 
 WIDTH = 1280
 MAX_HEIGHT = 2200
-
-
-def find_chromium() -> str | None:
-    for candidate in (os.environ.get("AMLB_CHROMIUM"), "/usr/bin/chromium"):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def shoot(browser, page_file: Path, target: Path, top: str | None = None, bottom: str | None = None) -> None:
@@ -67,7 +58,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
         for overview in sorted((args.site / "overview").glob("*.html")):
             shoot(browser, overview, args.out / f"{args.prefix}{overview.stem}.png", bottom="#leaderboard")
             shoot(browser, overview, args.out / f"{args.prefix}{overview.stem}-cd.png", top="#cd")

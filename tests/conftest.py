@@ -42,6 +42,16 @@ def run_cli(*args: str, timeout: float = 900, **kwargs) -> subprocess.CompletedP
                           cwd=kwargs.pop("cwd", scratch_cwd()), **kwargs)
 
 
+def assert_bad_input(proc: subprocess.CompletedProcess, *needles: str) -> None:
+    """Exit 2, no traceback, exactly one error line holding every needle."""
+    assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
+    assert "Traceback" not in proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("amlb: error:")]
+    assert len(errors) == 1, proc.stderr[-2000:]
+    for needle in needles:
+        assert needle in errors[0], errors[0]
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     if not SHARED.is_dir():

@@ -21,7 +21,8 @@ from amlb.check.fswatch import WORKER, WriteWatcher
 from amlb.check.tasks import CHECK_TASKS, MEMORY_MB, write_benchmark
 from amlb.check.verdicts import Verdict, job_verdicts
 from amlb.config import Config
-from amlb.definitions import Constraint, FrameworkDef
+from amlb.constraints import Constraint
+from amlb.definitions import FrameworkDef
 from amlb.environments.inventory import EnvironmentInfo, describe_environment, environment_size
 from amlb.errors import UserError
 from amlb.record import JobRecord

@@ -18,6 +18,7 @@ import pandas as pd
 
 from amlb import __version__, analysis
 from amlb.analysis.baselines import borrow_constant_predictor
+from amlb.analysis.budget import budget_compliance
 from amlb.errors import UserError
 from amlb.site import data, pages_detail, pages_overview
 from amlb.site.compute import Overview, analyse
@@ -64,8 +65,8 @@ def load_model(inputs: Sequence[str | Path], title: str, tree_depth: int = 3) ->
             overviews.append(analyse(ov, meta, tree_depth=tree_depth))
         else:
             baseline_only.append(ov)
-    return SiteModel(results=results, kinds=kinds, meta=meta, sources=sources, overviews=overviews,
-                     colours=colour_map(results["framework"].unique()), title=title,
+    return SiteModel(results=results, kinds=kinds, budget=budget_compliance(results), meta=meta, sources=sources,
+                     overviews=overviews, colours=colour_map(results["framework"].unique()), title=title,
                      generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                      version=__version__, tree_depth=tree_depth, baseline_only=baseline_only)
 

@@ -25,6 +25,7 @@ class SiteModel:
 
     results: pd.DataFrame
     kinds: pd.Series  # failure kind per results row ("" for successful jobs)
+    budget: pd.DataFrame  # budget compliance per framework (amlb.analysis.budget), read by several pages
     meta: pd.DataFrame
     sources: list[Source]
     overviews: list[Overview]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from amlb.analysis.budget import DEFAULT_SLACK, budget_compliance
+from amlb.analysis.budget import DEFAULT_SLACK
 from amlb.site import figures
 from amlb.site.model import BASELINES, SiteModel
 from amlb.site.render import clean_json, first_lines, unique_sorted
@@ -155,7 +155,7 @@ def frameworks_index_context(model: SiteModel) -> dict[str, Any]:
 def framework_pages(model: SiteModel) -> Iterator[tuple[str, dict[str, Any]]]:
     """(page path, context) of every framework page."""
     norm = norm_scores_by_task(model)
-    budget = {r["framework"]: r for r in budget_compliance(model.results).to_dict("records")}
+    budget = {r["framework"]: r for r in model.budget.to_dict("records")}
     for fw, part in model.results.groupby("framework", sort=False):
         standings, box_rows = [], []
         for ov in model.overviews:
@@ -220,7 +220,7 @@ def failures_context(model: SiteModel) -> dict[str, Any]:
                              "long": len(message) > 160, "short": first_lines(message, 150)})
         messages.sort(key=lambda m: (-m["count"], str(m["framework"]).lower()))
     fig = figures.stacked_bar(counts[kinds], "failed jobs") if len(counts) else None
-    budget = [{**r, "href": model.framework_href(r["framework"])} for r in budget_compliance(df).to_dict("records")]
+    budget = [{**r, "href": model.framework_href(r["framework"])} for r in model.budget.to_dict("records")]
     return {**model.common("failures", has_plots=fig is not None), "fig": fig, "kinds": kinds,
             "by_framework": by_framework, "messages": messages, "total_failures": len(failed), "total_jobs": len(df),
             "budget": budget, "budget_slack": DEFAULT_SLACK}

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from amlb.config import load_config
-from amlb.definitions import load_constraint
+from amlb.constraints import load_constraint
 
 
 def _user(root: Path, config: str, constraints: str = "") -> Path:

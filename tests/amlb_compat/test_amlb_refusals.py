@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.conftest import run_cli
-from tests.integrity.test_run_integrity import assert_bad_input
+from tests.conftest import assert_bad_input, run_cli
 
 IRIS_TASK = "- name: iris\n  builtin: iris\n"
 

@@ -55,3 +55,14 @@ def r_psychotree_available() -> bool:
 def r_psychotree() -> None:
     if not r_psychotree_available():
         pytest.skip("Rscript with psychotree and jsonlite not available (apt-get install r-cran-psychotree)")
+
+
+@pytest.fixture
+def our_run(tmp_path: Path) -> Path:
+    """A run directory of ours (:func:`amlb_cli.write_our_results`) to analyse."""
+    from amlb_cli import write_our_results
+
+    run = tmp_path / "run"
+    run.mkdir()
+    write_our_results(run)
+    return run

@@ -2,24 +2,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from amlb.record import JobRecord, Status
+from amlb_cli import amlb
 from conftest import DATA
 from treecompare import compare_trees
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def amlb(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "amlb", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd or ROOT, timeout=300)
 
 
 def test_bttree_cli_matches_psychotree(tmp_path):
@@ -74,33 +63,8 @@ def test_analyze_a_constraint_that_lacks_the_constant_predictor(amlb_dir, tmp_pa
     assert scores["score"].notna().mean() > 0.95
 
 
-def _our_results(directory: Path) -> None:
-    rng = np.random.default_rng(1)
-    rows = []
-    skill = {"constantpredictor": 0.0, "RandomForest": 0.6, "flaml": 0.7, "autogluon": 0.8}
-    for t in range(12):
-        n_rows = int(10 ** rng.uniform(2, 5))
-        for fold in range(2):
-            for fw, s in skill.items():
-                ok = not (fw == "flaml" and t == 3 and fold == 1)
-                result = 0.5 + 0.4 * s + rng.normal(0, 0.02) if ok else None
-                rec = JobRecord(id=f"file/t{t}", task=f"t{t}", framework=fw, constraint="test", fold=fold,
-                                type="binary", result=result, metric="auc", training_duration=5.0 + 10 * s,
-                                predict_duration=0.1, info="" if ok else "MemoryError",
-                                budget_seconds=20.0, duration=7.0 + 10 * s if ok else 30.0,
-                                status=Status.OK if ok else Status.MEMORY_LIMIT,
-                                infer_seconds_per_row={1: 1e-3 * (1 + s), 1000: 1e-5 * (1 + s)},
-                                energy={"energy_kwh": 1e-4 * (1 + 3 * s)},
-                                meta_features={"n_rows": n_rows, "n_features": int(rng.integers(3, 50))})
-                rows.append(rec.to_row())
-    pd.DataFrame(rows).to_csv(directory / "results.csv", index=False)
-
-
-def test_analyze_our_results_directory(tmp_path):
-    run = tmp_path / "run"
-    run.mkdir()
-    _our_results(run)
-    proc = amlb("analyze", run, "-o", tmp_path / "out")
+def test_analyze_our_results_directory(our_run, tmp_path):
+    proc = amlb("analyze", our_run, "-o", tmp_path / "out")
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "out"
     board = pd.read_csv(out / "leaderboard.csv").set_index("framework")

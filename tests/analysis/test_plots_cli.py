@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import json
-import os
 import struct
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from test_analysis_cli import ROOT, _our_results
+from amlb_cli import amlb
 from tests.conftest import run_cli
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -23,11 +20,6 @@ try:
 except ImportError:
     HAVE_MATPLOTLIB = False
 needs_matplotlib = pytest.mark.skipif(not HAVE_MATPLOTLIB, reason="matplotlib not installed (pip install 'amlb[plots]')")
-
-
-def amlb(*args: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "amlb", *map(str, args)], capture_output=True, text=True, cwd=ROOT,
-                          timeout=300, env={**os.environ, **(env or {})})
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -85,18 +77,15 @@ def test_analyze_of_a_real_run_writes_its_figures_beside_the_csvs(example_run, t
 
 
 @needs_matplotlib
-def test_the_default_is_png_and_the_tree_is_drawn(tmp_path):
-    run = tmp_path / "run"
-    run.mkdir()
-    _our_results(run)
-    proc = amlb("analyze", run, "-o", tmp_path / "out")
+def test_the_default_is_png_and_the_tree_is_drawn(our_run, tmp_path):
+    proc = amlb("analyze", our_run, "-o", tmp_path / "out")
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "out"
     images = sorted(p.name for p in out.iterdir() if p.suffix in (".png", ".svg"))
     assert images == ["bttree.png", "cd_diagram.png", "failures.png", "pareto_energy.png", "pareto_infer.png",
                       "pareto_train.png"]
     assert png_size(out / "bttree.png")[0] >= 300
-    proc = amlb("analyze", run, "-o", tmp_path / "svg", "--plots", "svg")
+    proc = amlb("analyze", our_run, "-o", tmp_path / "svg", "--plots", "svg")
     assert proc.returncode == 0, proc.stderr
     texts = svg_texts(tmp_path / "svg" / "bttree.svg")
     assert all(fw in texts for fw in ("autogluon", "flaml", "RandomForest")) and "node 1 (n = 24)" in texts
@@ -116,14 +105,11 @@ def test_the_tree_of_amlb_results_shows_its_splits(amlb_dir, tmp_path):
     assert_images(out, "cd_diagram", "constantpredictor", "AutoGluon_benchmark")
 
 
-def test_without_matplotlib_the_csvs_are_written_and_one_line_says_what_to_install(tmp_path):
+def test_without_matplotlib_the_csvs_are_written_and_one_line_says_what_to_install(our_run, tmp_path):
     blocker = tmp_path / "block"
     blocker.mkdir()
     (blocker / "matplotlib.py").write_text("raise ImportError(\"No module named 'matplotlib'\")\n")
-    run = tmp_path / "run"
-    run.mkdir()
-    _our_results(run)
-    proc = amlb("analyze", run, "-o", tmp_path / "out", env={"PYTHONPATH": str(blocker)})
+    proc = amlb("analyze", our_run, "-o", tmp_path / "out", env={"PYTHONPATH": str(blocker)})
     assert proc.returncode == 0, proc.stderr
     notes = [line for line in proc.stdout.splitlines() if line.startswith("note:") and "matplotlib" in line]
     assert notes == ["note: plots skipped: matplotlib is not installed (pip install 'amlb[plots]')"]
@@ -132,13 +118,10 @@ def test_without_matplotlib_the_csvs_are_written_and_one_line_says_what_to_insta
     assert not any(n.endswith((".png", ".svg")) for n in names)
 
 
-def test_plots_none_writes_no_image_and_a_bad_format_is_refused(tmp_path):
-    run = tmp_path / "run"
-    run.mkdir()
-    _our_results(run)
-    proc = amlb("analyze", run, "-o", tmp_path / "out", "--plots", "none")
+def test_plots_none_writes_no_image_and_a_bad_format_is_refused(our_run, tmp_path):
+    proc = amlb("analyze", our_run, "-o", tmp_path / "out", "--plots", "none")
     assert proc.returncode == 0, proc.stderr
     assert not any(p.suffix in (".png", ".svg") for p in (tmp_path / "out").iterdir())
-    proc = amlb("analyze", run, "-o", tmp_path / "bad", "--plots", "jpg")
+    proc = amlb("analyze", our_run, "-o", tmp_path / "bad", "--plots", "jpg")
     assert proc.returncode == 2 and "'jpg' is not an image format" in proc.stderr
     assert not (tmp_path / "bad").exists()

@@ -5,8 +5,10 @@ virtual environment in the test cache, built once.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 from collections.abc import Callable
@@ -16,10 +18,39 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT, cli_args
+from tests.conftest import ROOT, cli_args, run_cli
 from tests.execution.conftest import processes_with_env
 
 ADAPTERS = Path(__file__).resolve().parent / "adapters"
+#: the smallest real run: the constant predictor on iris, fold 0
+IRIS = ("constantpredictor", "example", "-t", "iris", "-f", "0")
+
+
+def attempts(out: Path) -> list[tuple[str, int, str]]:
+    """(job key, attempt, status) of every attempt in the run's store, in key order."""
+    with sqlite3.connect(out / "results.db") as con:
+        return con.execute("SELECT job_key, attempt, status FROM attempts ORDER BY job_key, attempt").fetchall()
+
+
+def stored_meta(out: Path) -> str:
+    """The run's record in its store of the command that made it (frameworks, tasks, constraint, settings),
+    as stored: JSON text."""
+    with sqlite3.connect(out / "results.db") as con:
+        return con.execute("SELECT value FROM meta WHERE key='run'").fetchone()[0]
+
+
+def run_meta(out: Path) -> dict:
+    """:func:`stored_meta`, read."""
+    return json.loads(stored_meta(out))
+
+
+@pytest.fixture(scope="module")
+def stored_run(tmp_path_factory) -> Path:
+    """The output directory of a finished :data:`IRIS` run, one per test module."""
+    out = tmp_path_factory.mktemp("stored") / "out"
+    first = run_cli(*IRIS, "-o", str(out))
+    assert first.returncode == 0, first.stderr[-2000:]
+    return out
 
 
 @pytest.fixture

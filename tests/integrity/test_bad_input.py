@@ -5,10 +5,8 @@ import time
 
 import pytest
 
-from tests.conftest import run_cli
-from tests.integrity.test_run_integrity import assert_bad_input
-
-IRIS = ("constantpredictor", "example", "-t", "iris", "-f", "0")
+from tests.conftest import assert_bad_input, run_cli
+from tests.integrity.conftest import IRIS
 
 
 def _refused(tmp_path, args, *needles, cwd=None):

@@ -1,21 +1,13 @@
 """--extend: add frameworks, tasks and folds to a stored run; what changes its finished jobs stays refused."""
 from __future__ import annotations
 
-import json
-import sqlite3
-
 import pandas as pd
 import pytest
 
-from tests.conftest import run_cli
-from tests.integrity.test_run_integrity import IRIS, assert_bad_input, attempts
+from tests.conftest import assert_bad_input, run_cli
+from tests.integrity.conftest import IRIS, attempts, run_meta, stored_meta
 
 BOTH = ("constantpredictor,RandomForest", "example", "-t", "iris", "wine", "-f", "0")
-
-
-def stored_meta(out) -> dict:
-    with sqlite3.connect(out / "results.db") as con:
-        return json.loads(con.execute("SELECT value FROM meta WHERE key='run'").fetchone()[0])
 
 
 def test_extend_adds_frameworks_tasks_and_folds_and_runs_only_the_new_jobs(tmp_path):
@@ -34,14 +26,14 @@ def test_extend_adds_frameworks_tasks_and_folds_and_runs_only_the_new_jobs(tmp_p
     assert all(attempt == 1 and status == "ok" for _, attempt, status in after), after
     rows = pd.read_csv(out / "results.csv")
     assert len(rows) == 4 and not rows.duplicated(["framework", "task", "fold"]).any()
-    meta = stored_meta(out)
+    meta = run_meta(out)
     assert meta["frameworks"] == ["constantpredictor", "RandomForest"]
     assert meta["tasks"] == {"iris": [0], "wine": [0]}
 
     # a fold more of one task: only that job runs
     more = run_cli("RandomForest", "example", "-t", "wine", "-f", "1", "-o", str(out), "--extend")
     assert more.returncode == 0, more.stderr[-2000:]
-    assert len(attempts(out)) == 5 and stored_meta(out)["tasks"] == {"iris": [0], "wine": [0, 1]}
+    assert len(attempts(out)) == 5 and run_meta(out)["tasks"] == {"iris": [0], "wine": [0, 1]}
 
     # each command that made the run resumes it (nothing left to run); any other is refused
     for command in (IRIS, BOTH, ("RandomForest", "example", "-t", "wine", "-f", "1")):
@@ -50,14 +42,6 @@ def test_extend_adds_frameworks_tasks_and_folds_and_runs_only_the_new_jobs(tmp_p
     assert len(attempts(out)) == 5
     assert_bad_input(run_cli("constantpredictor", "example", "-t", "wine", "-f", "1", "-o", str(out), "--resume"),
                      "--resume of a different run", "add --extend")
-
-
-@pytest.fixture(scope="module")
-def stored_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("extend") / "out"
-    first = run_cli(*IRIS, "-o", str(out))
-    assert first.returncode == 0, first.stderr[-2000:]
-    return out
 
 
 @pytest.mark.parametrize("args,differs", [

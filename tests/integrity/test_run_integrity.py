@@ -1,30 +1,12 @@
 """Run integrity: one runner per output directory, and --resume continues the stored run only."""
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 
 import pytest
 
-from tests.conftest import ROOT, cli_args, run_cli
-from tests.integrity.conftest import run_amlb
-
-IRIS = ("constantpredictor", "example", "-t", "iris", "-f", "0")
-
-
-def assert_bad_input(proc, *needles: str) -> None:
-    """Exit 2, no traceback, exactly one error line holding every needle."""
-    assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
-    assert "Traceback" not in proc.stderr
-    errors = [line for line in proc.stderr.splitlines() if line.startswith("amlb: error:")]
-    assert len(errors) == 1, proc.stderr[-2000:]
-    for needle in needles:
-        assert needle in errors[0], errors[0]
-
-
-def attempts(out) -> list[tuple[str, int, str]]:
-    with sqlite3.connect(out / "results.db") as con:
-        return con.execute("SELECT job_key, attempt, status FROM attempts ORDER BY job_key, attempt").fetchall()
+from tests.conftest import ROOT, assert_bad_input, cli_args, run_cli
+from tests.integrity.conftest import IRIS, attempts, run_amlb, stored_meta
 
 
 @pytest.mark.slow
@@ -61,14 +43,6 @@ def test_a_second_runner_is_refused_while_the_first_runs_and_the_lock_dies_with_
     assert again.returncode == -9, again.stderr[-2000:]
 
 
-@pytest.fixture(scope="module")
-def stored_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("stored") / "out"
-    first = run_cli(*IRIS, "-o", str(out))
-    assert first.returncode == 0, first.stderr[-2000:]
-    return out
-
-
 @pytest.mark.parametrize("args,differs", [
     (("constantpredictor,RandomForest", "example", "-t", "iris", "-f", "0"), "frameworks"),
     (("constantpredictor", "example", "-t", "iris", "wine", "-f", "0"), "tasks"),
@@ -77,13 +51,9 @@ def stored_run(tmp_path_factory):
     (("constantpredictor", "example", "-t", "iris", "-f", "0", "-X", "seed=7"), "seed"),
 ])
 def test_resume_of_a_different_run_is_refused_and_the_store_is_untouched(stored_run, args, differs):
-    before = (stored_run / "results.csv").read_bytes(), attempts(stored_run)
-    with sqlite3.connect(stored_run / "results.db") as con:
-        meta = con.execute("SELECT value FROM meta WHERE key='run'").fetchone()
+    before = (stored_run / "results.csv").read_bytes(), attempts(stored_run), stored_meta(stored_run)
     assert_bad_input(run_cli(*args, "-o", str(stored_run), "--resume"), "--resume of a different run", differs)
-    assert ((stored_run / "results.csv").read_bytes(), attempts(stored_run)) == before
-    with sqlite3.connect(stored_run / "results.db") as con:
-        assert con.execute("SELECT value FROM meta WHERE key='run'").fetchone() == meta
+    assert ((stored_run / "results.csv").read_bytes(), attempts(stored_run), stored_meta(stored_run)) == before
 
 
 def test_resume_of_the_same_run_is_accepted(stored_run):

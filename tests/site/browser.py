@@ -5,9 +5,8 @@ import re
 from pathlib import Path
 from urllib.parse import unquote
 
-#: JS: true once every plot box on the page has been drawn by plotly
-PLOTS_DRAWN = """() => Array.from(document.querySelectorAll('div.plot[data-figure]'))
-    .every(b => b.querySelector('.main-svg') !== null || b.textContent.includes('could not be drawn'))"""
+from amlb.site.headless import PLOTS_DRAWN
+
 #: JS: per plot box, its id, height and number of drawn marks (points, boxes, bars, shapes)
 PLOT_MARKS = """() => Array.from(document.querySelectorAll('div.plot[data-figure]')).map(b => ({
     id: b.id, height: b.getBoundingClientRect().height,

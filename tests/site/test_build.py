@@ -166,3 +166,21 @@ def test_failures_page_shows_each_frameworks_budget_compliance(site: Path, input
     for r in expected.itertuples():
         assert re.search(rf"{re.escape(r.framework)} {r.budget_s} {r.jobs} {r.fit_within} / {r.jobs} "
                          rf"{r.job_within} / {r.jobs} {r.killed_for_time} ", text), (r, text[:600])
+
+
+def test_framework_pages_show_their_own_budget_compliance(site: Path, inputs: dict[str, Path]):
+    from amlb.analysis.budget import DEFAULT_SLACK, budget_compliance
+    from amlb.analysis.load import load_results
+    from amlb.site.render import slugify
+
+    expected = budget_compliance(load_results([inputs["run"]]))
+    assert len(expected) > 1
+    for r in expected.itertuples():
+        page = (site / "frameworks" / f"{slugify(r.framework)}.html").read_text(encoding="utf-8")
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+        assert (f"Of {r.jobs} jobs with a {r.budget_s} s budget: {r.fit_within} trained within the budget, "
+                f"{r.job_within} ended within the budget × {DEFAULT_SLACK}, {r.killed_for_time} killed for time."
+                ) in text, (r, text[:600])
+    # frameworks only in the AMLB file record no budget: their pages have no such section
+    for name in ("autoA", "autoB"):
+        assert "Budget compliance" not in (site / "frameworks" / f"{slugify(name)}.html").read_text(encoding="utf-8")
