@@ -20,8 +20,7 @@ from typing import Any
 from amlb.amlb_compat import translate_framework, warn_ignored_framework_keys
 from amlb.benchmark_file import read_benchmark_file
 from amlb.config import Config, load_yaml
-# load_constraint: still imported from here by amlb/cli/run.py; to go once that imports it from amlb.constraints
-from amlb.constraints import check_limits, load_constraint  # noqa: F401
+from amlb.constraints import check_limits
 from amlb.datasets.api import TaskSpec
 from amlb.errors import UserError
 from amlb.resources import frameworks_dir, resource_path

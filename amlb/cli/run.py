@@ -63,7 +63,8 @@ def configure(p: argparse.ArgumentParser) -> None:
 def execute(args: argparse.Namespace) -> int:
     from amlb.amlb_flags import amlb_flag_overrides, check_mode, fit_to_machine  # noqa: PLC0415
     from amlb.config import load_config  # noqa: PLC0415
-    from amlb.definitions import framework_entries, load_constraint, resolve_framework  # noqa: PLC0415
+    from amlb.constraints import load_constraint  # noqa: PLC0415
+    from amlb.definitions import framework_entries, resolve_framework  # noqa: PLC0415
     from amlb.errors import UserError  # noqa: PLC0415
 
     check_mode(args.mode)
