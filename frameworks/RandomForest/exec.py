@@ -10,7 +10,6 @@ import numpy as np
 import sklearn
 from amlb_adapter import Fitted, ordinal_encode
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-from sklearn.model_selection import cross_val_score
 
 
 def version():
@@ -33,6 +32,8 @@ def grow_forest(model, X, y, n_estimators, seconds, step=100):
 
 def tune_max_features(Model, X, y, params, config, seconds):
     """The max_features with the best 3-fold CV score among a few candidates, within `seconds`."""
+    # imported here, by the tuned variant only: it costs every RandomForest worker ~0.4 s at start
+    from sklearn.model_selection import cross_val_score
     n = X.shape[1]
     candidates = sorted({max(1, round(math.sqrt(n))), max(1, round(n / 3)), max(1, round(n / 2)), n})
     scoring = "neg_log_loss" if config.class_labels else "neg_root_mean_squared_error"
