@@ -27,11 +27,14 @@ PYTHONDONTWRITEBYTECODE set, a runner would otherwise compile them at every star
 same turns: the whole command, the fixed cost per run for constantpredictor and RandomForest on
 the same 6 tasks (fold 0 of our example suite as CSV files; wall minus the sum of AMLB's job
 durations, which are its ``Job._run`` times: framework run and scoring, not the job's setup nor
-the saving of results; details in ``bench_amlb.py``) and the runner's peak RSS; "-" where AMLB has
-no such figure. Note: AMLB's constantpredictor runs inside the runner process, its RandomForest
-in a process of the framework's venv. Setting AMLB up (once; AMLB installs each framework into
-frameworks/X/venv on its first run, which the script does untimed with AMLB's numpy pin as a pip
-constraint; its requirements.txt is for Python 3.9, and installs on 3.11):
+the saving of results; details in ``bench_amlb.py``), the runner's peak RSS and a RandomForest
+job's duration - train - predict; "-" where AMLB has no such figure. Read the fixed costs with
+the per-job row: amlb starts each framework's warm worker (Python and the adapter's imports)
+once, before the first job, outside any job's duration; AMLB starts RandomForest's process in
+its venv for every job, inside the job's duration, and runs constantpredictor inside the runner
+process. Setting AMLB up (once; AMLB installs each framework into frameworks/X/venv on its first
+run, which the script does untimed with AMLB's numpy pin as a pip constraint; its
+requirements.txt is for Python 3.9, and installs on 3.11):
 
     git clone https://github.com/openml/automlbenchmark /work/amlb-ref   # or a local mirror
     cd /work/amlb-ref && git checkout dfe8d218
