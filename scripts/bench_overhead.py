@@ -20,9 +20,29 @@ data cache are warmed before timing starts):
 Each timed figure is the median of ``--repeat`` rounds. ``--root DIR`` (repeatable) runs
 other checkouts' ``runbenchmark.py`` (e.g. an export of main), in turns, round by round, so
 that a busy machine's load falls on each alike: a before/after comparison in the same
-conditions.
+conditions. Before timing, each checkout's sources are compiled (``compileall``): with
+PYTHONDONTWRITEBYTECODE set, a runner would otherwise compile them at every start.
+
+``--amlb DIR`` adds a column for the OpenML AutoML Benchmark (an AMLB checkout), measured in the
+same turns: the whole command, the fixed cost per run for constantpredictor and RandomForest on
+the same 6 tasks (fold 0 of our example suite as CSV files; wall minus the sum of AMLB's job
+durations, which are its ``Job._run`` times: framework run and scoring, not the job's setup nor
+the saving of results; details in ``bench_amlb.py``), the runner's peak RSS and a RandomForest
+job's duration - train - predict; "-" where AMLB has no such figure. Read the fixed costs with
+the per-job row: amlb starts each framework's warm worker (Python and the adapter's imports)
+once, before the first job, outside any job's duration; AMLB starts RandomForest's process in
+its venv for every job, inside the job's duration, and runs constantpredictor inside the runner
+process. Setting AMLB up (once; AMLB installs each framework into frameworks/X/venv on its first
+run, which the script does untimed with AMLB's numpy pin as a pip constraint; its
+requirements.txt is for Python 3.9, and installs on 3.11):
+
+    git clone https://github.com/openml/automlbenchmark /work/amlb-ref   # or a local mirror
+    cd /work/amlb-ref && git checkout dfe8d218
+    uv venv --seed -p python3.11 venv     # --seed: AMLB imports pip
+    uv pip install -p venv/bin/python --compile-bytecode -r requirements.txt
 
     nice -n 19 python scripts/bench_overhead.py [--repeat 3] [--many 200] [--root A --root B] [--skip dask,many]
+        [--amlb /work/amlb-ref [--amlb-python PY]]
 """
 from __future__ import annotations
 
@@ -66,10 +86,17 @@ class Measured:
 
 
 def run(root: Path, args: list[str], out: Path, count_jobs: bool = False) -> Measured:
-    """One run of the runner; its wall time, results, own peak RSS and (RSS kB, jobs done) samples."""
-    cmd = [sys.executable, str(root / "runbenchmark.py"), *args, "-o", str(out)]
+    """One run of a checkout's runner."""
+    return run_cmd([sys.executable, str(root / "runbenchmark.py"), *args], out, count_jobs=count_jobs)
+
+
+def run_cmd(cmd: list[str], out: Path, count_jobs: bool = False, env: dict | None = None) -> Measured:
+    """One run of a runner command (``-o out`` added); its wall time, results, own peak RSS and
+    (RSS kB, jobs done) samples."""
+    cmd = [*cmd, "-o", str(out)]
+    err = tempfile.TemporaryFile("w+")  # not a pipe: a chatty runner (a setup's pip) must not block on it
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, text=True, env=env)
     hwm, samples = 0, []
     try:
         while proc.poll() is None:
@@ -79,12 +106,14 @@ def run(root: Path, args: list[str], out: Path, count_jobs: bool = False) -> Mea
                 done = sum(1 for _ in (out / "jobs").glob("*/*/fold*/attempt*/result.json"))
                 samples.append((status["VmRSS"], done))
             time.sleep(POLL_S)
-        stderr = proc.stderr.read()
     finally:
         if proc.poll() is None:
             proc.kill()
         proc.wait()
     wall = time.perf_counter() - t0
+    with err:
+        err.seek(0)
+        stderr = err.read()
     if proc.returncode != 0:
         sys.exit(f"run failed ({' '.join(cmd)}):\n{stderr[-2000:]}")
     results = out / "results.csv"
@@ -161,12 +190,20 @@ def main() -> None:
     p.add_argument("--root", type=Path, action="append",
                    help="a checkout whose runbenchmark.py runs (default: this one); several: measured in turns")
     p.add_argument("--skip", default="", help="comma-separated: tiny,cp,rf,many,dask")
+    p.add_argument("--amlb", type=Path, metavar="DIR", help="an AMLB checkout, measured in turns with the checkouts")
+    p.add_argument("--amlb-python", type=Path, metavar="PY", help="AMLB's python (default: DIR/venv/bin/python)")
     a = p.parse_args()
     skip = set(filter(None, a.skip.split(",")))
     roots = [r.resolve() for r in (a.root or [ROOT])]
-    table: dict[Path, dict[str, list]] = {r: {} for r in roots}
+    table: dict[str, dict[str, list]] = {str(r): {} for r in roots}
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        amlb = None
+        if a.amlb:
+            from bench_amlb import Amlb  # noqa: PLC0415
+
+            amlb = Amlb(a.amlb, a.amlb_python, tmp, roots[0])
+            table[amlb.label] = {}
         clusters = {}
         if "dask" not in skip:
             from distributed import LocalCluster  # noqa: PLC0415
@@ -175,28 +212,39 @@ def main() -> None:
                 sys.path.insert(0, str(root))  # scheduler (in this process) the last one's, to read task graphs
                 clusters[root] = stack.enter_context(LocalCluster(
                     n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40))
-        for root in roots:  # environments, fold files, the Dask workers' side: untimed
+        for root in roots:  # sources compiled, environments, fold files, the Dask workers' side: untimed
+            subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", str(root / "amlb")],
+                           stdout=subprocess.DEVNULL, check=False)
             for fw in ("constantpredictor", "RandomForest"):
                 run(root, [fw, "example", "example", "-f", "0", "-s", "only"], tmp / f"{root.name}-setup-{fw}")
             run(root, ["constantpredictor", "example", "example", "-f", "0", "1", "2"], tmp / f"{root.name}-warm")
             if root in clusters:
                 run(root, ["constantpredictor", "example", "example", "-f", "0", "1", "-X", "job.cores=1", "--dask",
                            clusters[root].scheduler_address], tmp / f"{root.name}-warm-dask")
+        if amlb:
+            amlb.warm(run_cmd, lambda name: tmp / f"amlb-{name}-run{next(RUN_NUMBERS)}")
         for _ in range(a.repeat):  # in turns: A B A B ..., so a busy machine's load falls on every checkout alike
             for root in roots:
                 for name, values in figures(root, tmp, a, skip, clusters).items():
-                    table[root].setdefault(name, []).extend(values)
+                    table[str(root)].setdefault(name, []).extend(values)
+            if amlb:
+                for name, values in amlb.figures(run_cmd, lambda n: tmp / f"amlb-{n}-run{next(RUN_NUMBERS)}",
+                                                 skip).items():
+                    table[amlb.label].setdefault(name, []).extend(values)
         if "many" not in skip:
             for root in roots:
                 for name, value in many_jobs(root, tmp, a.many).items():
-                    table[root][name] = [value]
-    names = list(dict.fromkeys(k for r in roots for k in table[r]))
+                    table[str(root)][name] = [value]
+    columns = list(table)
+    names = list(dict.fromkeys(k for c in columns for k in table[c]))
     width = max(len(k) for k in names)
-    print(f"median of {a.repeat} rounds, checkouts measured in turns")
-    print(f"{'':<{width}}  " + "  ".join(f"{str(r):>24}"[-24:] for r in roots))
+    print(f"median of {a.repeat} rounds, " + ("checkouts" if not amlb else "checkouts and AMLB") + " measured in turns")
+    print(f"{'':<{width}}  " + "  ".join(f"{c:>24}"[-24:] for c in columns))
     for name in names:
-        print(f"{name:<{width}}  " + "  ".join(f"{med(table[r][name]):>24.2f}" if name in table[r] else f"{'-':>24}"
-                                              for r in roots))
+        print(f"{name:<{width}}  " + "  ".join(f"{med(table[c][name]):>24.2f}" if name in table[c] else f"{'-':>24}"
+                                              for c in columns))
+    for note in amlb.notes() if amlb else []:
+        print(note)
 
 
 if __name__ == "__main__":
