@@ -129,12 +129,13 @@ class EtaEstimate:
     def __init__(self, jobs: dict[str, tuple[str, float]] | None = None, slots: int | None = None):
         self.pending = dict(jobs or {})  # label -> (framework, budget seconds)
         self.slots = slots
-        self.durations: dict[str, list[float]] = {}  # framework -> durations of its finished jobs
+        self.durations: dict[str, tuple[float, int]] = {}  # framework -> (sum, count) of its finished jobs' durations
 
     def finished(self, label: str, duration: float | None) -> None:
         framework, _ = self.pending.pop(label, (None, 0.0))
         if framework is not None and duration is not None:
-            self.durations.setdefault(framework, []).append(duration)
+            total, count = self.durations.get(framework, (0.0, 0))
+            self.durations[framework] = (total + duration, count + 1)
 
     def seconds_left(self, running: dict[str, float]) -> float | None:
         """``running``: elapsed seconds of the jobs under way, by label. None before there is a plan."""
@@ -143,7 +144,7 @@ class EtaEstimate:
         work = 0.0
         for label, (framework, budget) in self.pending.items():
             seen = self.durations.get(framework)
-            expected = sum(seen) / len(seen) if seen else budget
+            expected = seen[0] / seen[1] if seen else budget
             work += max(expected - running.get(label, 0.0), 0.0)
         return work / max(1, self.slots or len(running))
 

@@ -147,10 +147,8 @@ class JobRecord:
             if m in self.metrics:
                 row[m] = self.metrics[m]
         row["status"] = self.status.value
-        for f in dataclasses.fields(self):
-            if f.name in AMLB_COLUMNS or f.name in _NESTED or f.name == "status":
-                continue
-            row[f.name] = getattr(self, f.name)
+        for name in _OUR_COLUMNS:
+            row[name] = getattr(self, name)
         for size, secs in sorted(self.infer_seconds_per_row.items()):
             row[f"infer_s_per_row_{size}"] = secs
         for size, secs in sorted(self.infer_seconds_per_row.items()):  # AMLB's name: seconds per batch
@@ -176,11 +174,14 @@ class JobRecord:
         d["status"] = Status(d["status"])
         d["infer_seconds_per_row"] = {int(k): v for k, v in d.get("infer_seconds_per_row", {}).items()}
         d["inference_runs"] = {int(k): tuple(v) for k, v in d.get("inference_runs", {}).items()}
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
+        return cls(**{k: v for k, v in d.items() if k in _FIELDS})
 
 
 _NESTED = {"metrics", "infer_seconds_per_row", "inference_runs", "energy", "meta_features", "phases"}
+_FIELDS = frozenset(f.name for f in dataclasses.fields(JobRecord))
+#: the record's own columns after AMLB's and the metrics, in field order (the nested ones are flattened apart)
+_OUR_COLUMNS = tuple(f.name for f in dataclasses.fields(JobRecord)
+                     if f.name not in AMLB_COLUMNS and f.name not in _NESTED and f.name != "status")
 
 
 def _json_default(o: Any) -> Any:

@@ -140,7 +140,7 @@ def run_jobs(request: RunRequest, slots: list[tuple[int, ...]], cgroups: CgroupM
             from amlb.cluster.client import run_on_cluster  # noqa: PLC0415
 
             run_on_cluster(cluster, scheduler, request, run_state, planned, todo, summary)
-            summary.records = run_state.records
+            summary.finished = run_state.finished
             return summary
         environments = _setup(request, cgroups, progress, summary, {j.framework.name for j in todo})
         tasks = {t.spec.name: t for t in planned}
@@ -197,7 +197,7 @@ def run_jobs(request: RunRequest, slots: list[tuple[int, ...]], cgroups: CgroupM
                 t.join(timeout=0.5)
         if disk_full:
             raise disk_full[0]
-        summary.records = run_state.records
+        summary.finished = run_state.finished
         summary.stopped_by = run_state.stopped_by
     finally:
         stopping.set()
@@ -210,7 +210,7 @@ def run_jobs(request: RunRequest, slots: list[tuple[int, ...]], cgroups: CgroupM
             _unless_disk_full(run_state.mark_interrupted)
             run_state.energy.close()
         progress.close()
-        _unless_disk_full(lambda: store.latest() and store.export_csv(out / "results.csv"))
+        _unless_disk_full(lambda: store.has_results() and store.export_csv(out / "results.csv"))
         store.close()
     return summary
 

@@ -4,6 +4,7 @@ store, progress, energy), shared by local slots and the Dask client.
 from __future__ import annotations
 
 import threading
+from array import array
 from datetime import datetime, timezone
 
 from amlb.attempt import AttemptContext, failed_record, run_attempt, this_host
@@ -31,7 +32,7 @@ class Run:
         self.run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
         self.context = AttemptContext(request.out_dir, request.mode, self.run_id, job_settings(request.config),
                                       this_host())
-        self.records: list[JobRecord] = []
+        self.finished = array("q")  # store rows of the finished attempts: a run of many jobs keeps no records
         self.in_flight: dict[str, JobRecord] = {}  # running attempts by job key
         self.failed_stop = threading.Event()  # -e: a job failed, no further job starts
         self.stopped_by = ""
@@ -55,8 +56,7 @@ class Run:
         record.utc = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self.lock:
             self.in_flight.pop(job.key, None)
-            self.store.save(record)
-            self.records.append(record)
+            self.finished.append(self.store.save(record))
             if final:  # results.csv follows the store job by job
                 self.store.export_csv(self.request.out_dir / "results.csv")
             if final and self.request.exit_on_error and record.status.is_failure and not self.failed_stop.is_set():

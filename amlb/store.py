@@ -12,8 +12,10 @@ import json
 import math
 import os
 import sqlite3
+from array import array
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from amlb.record import AMLB_COLUMNS, EXTRA_METRICS, INTERRUPTED, METRICS, JobRecord, Status
 
@@ -31,6 +33,17 @@ CREATE TABLE IF NOT EXISTS attempts (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 DB_NAME = "results.db"
+#: SQLite's page cache, in KiB: bounded well below its default (2 MiB), so that the runner's memory does not
+#: follow the store's size (every results.csv export reads the whole store; the OS caches the file anyway)
+CACHE_KIB = 256
+_LATEST = ("SELECT a.rowid AS id, a.job_key, a.record FROM attempts a JOIN (SELECT job_key, MAX(attempt) AS m "
+           "FROM attempts GROUP BY job_key) l ON a.job_key = l.job_key AND a.attempt = l.m")
+#: the latest finished attempt of every job, in results.csv's row order (as :func:`_row_order`; a record
+#: without a repeat has repeat 0): row ids only, so that the sort holds no records
+_EXPORT_ORDER = (f"SELECT id FROM ({_LATEST}) WHERE json_extract(record, '$.status') != 'running' ORDER BY "
+                 "json_extract(record, '$.framework'), json_extract(record, '$.task'), "
+                 "coalesce(json_extract(record, '$.repeat'), 0), json_extract(record, '$.fold'), "
+                 "json_extract(record, '$.constraint')")
 
 
 def job_key(framework: str, task: str, constraint: str, fold: int, repeat: int = 0) -> str:
@@ -47,6 +60,7 @@ class ResultStore:
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         self.db.executescript(SCHEMA)
 
     @staticmethod
@@ -57,11 +71,13 @@ class ResultStore:
         self.db.close()
 
     # --- writing ---------------------------------------------------------------------
-    def save(self, record: JobRecord) -> None:
-        """Insert or update an attempt (the same attempt is rewritten when it finishes)."""
+    def save(self, record: JobRecord) -> int:
+        """Insert or update an attempt (the same attempt is rewritten when it finishes); its row id,
+        valid until the attempt is saved again (:meth:`records`)."""
         key = job_key(record.framework, record.task, record.constraint, record.fold, record.repeat)
-        self.db.execute("INSERT OR REPLACE INTO attempts (job_key, attempt, status, record) VALUES (?, ?, ?, ?)",
-                        (key, record.attempt, record.status.value, record.to_json()))
+        cursor = self.db.execute("INSERT OR REPLACE INTO attempts (job_key, attempt, status, record) "
+                                 "VALUES (?, ?, ?, ?)", (key, record.attempt, record.status.value, record.to_json()))
+        return int(cursor.lastrowid)
 
     def set_meta(self, key: str, value: Any) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value)))
@@ -73,10 +89,18 @@ class ResultStore:
     # --- reading ---------------------------------------------------------------------
     def latest(self) -> dict[str, JobRecord]:
         """The latest attempt of every job, by job key."""
-        rows = self.db.execute(
-            "SELECT a.job_key, a.record FROM attempts a JOIN (SELECT job_key, MAX(attempt) AS m FROM attempts "
-            "GROUP BY job_key) l ON a.job_key = l.job_key AND a.attempt = l.m").fetchall()
-        return {key: JobRecord.from_json(text) for key, text in rows}
+        return {key: JobRecord.from_json(text) for _, key, text in self.db.execute(_LATEST).fetchall()}
+
+    def has_results(self) -> bool:
+        """Whether any attempt is stored."""
+        return self.db.execute("SELECT 1 FROM attempts LIMIT 1").fetchone() is not None
+
+    def records(self, rowids: Iterable[int]) -> Iterator[JobRecord]:
+        """The attempts saved as these rows (:meth:`save`'s ids), one at a time, in that order."""
+        for rowid in rowids:
+            row = self.db.execute("SELECT record FROM attempts WHERE rowid = ?", (rowid,)).fetchone()
+            if row is not None:
+                yield JobRecord.from_json(row[0])
 
     def attempts_of(self, key: str) -> int:
         row = self.db.execute("SELECT MAX(attempt) FROM attempts WHERE job_key = ?", (key,)).fetchone()
@@ -93,20 +117,36 @@ class ResultStore:
         """Write ``results.csv`` (final attempts only; AMLB columns first) atomically.
 
         With the csv module, as pandas would write the frame of the rows (a column of whole numbers
-        with gaps is written as floats): the runner rewrites it after every job, and a DataFrame each
-        time made the runner's memory grow with the number of jobs.
+        with gaps is written as floats). The runner rewrites it after every job: the rows are read one
+        at a time, twice (the columns and their types, then the rows), so that memory stays flat
+        however many jobs the store holds (a DataFrame per export made the runner grow ~66 kB per
+        job, the list of every record ~10 kB per job).
         """
-        records = sorted((r for r in self.latest().values() if r.status is not Status.RUNNING), key=_row_order)
-        rows = [r.to_row() for r in records]
-        del records
-        columns = _column_order(list(dict.fromkeys(k for row in rows for k in row)))
-        as_float = {c for c in columns if _float_column([row.get(c) for row in rows])}
+        order = array("q", (rowid for (rowid,) in self.db.execute(_EXPORT_ORDER)))  # 8 bytes a job
+        kinds: dict[str, list[int]] = {}  # column -> [values present, numbers, floats], in order of appearance
+        n_rows = 0
+        for record in self.records(order):
+            n_rows += 1
+            for name, value in record.to_row().items():
+                kind = kinds.get(name)
+                if kind is None:
+                    kind = kinds[name] = [0, 0, 0]
+                if value is not None:  # values read back from JSON: exactly int, float, str, bool, list, dict
+                    kind[0] += 1
+                    if type(value) is float:
+                        kind[1] += 1
+                        kind[2] += 1
+                    elif type(value) is int:
+                        kind[1] += 1
+        names = _column_order(list(kinds))
+        as_float = [_float_column(*kinds[c], n_rows) for c in names]
         tmp = path.with_suffix(".csv.tmp")
         with open(tmp, "w", newline="") as f:
             writer = csv.writer(f, lineterminator="\n")
-            writer.writerow(columns)
-            for row in rows:
-                writer.writerow([_cell(row.get(c), c in as_float) for c in columns])
+            writer.writerow(names)
+            for record in self.records(order):
+                row = record.to_row()
+                writer.writerow([_cell(row.get(c), is_float) for c, is_float in zip(names, as_float)])
         os.replace(tmp, path)
 
 
@@ -124,12 +164,9 @@ def _column_order(columns: list[str]) -> list[str]:
     return fixed + extra + [c for c in columns if c not in fixed and c not in extra]
 
 
-def _float_column(values: list) -> bool:
-    """Whether pandas would hold these values as floats: numbers only, some float or missing."""
-    numbers = [v for v in values if v is not None]
-    if not numbers or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers):
-        return False
-    return len(numbers) < len(values) or any(isinstance(v, float) for v in numbers)
+def _float_column(present: int, numbers: int, floats: int, rows: int) -> bool:
+    """Whether pandas would hold a column as floats: some values, numbers only, some float or missing."""
+    return present > 0 and numbers == present and (present < rows or floats > 0)
 
 
 def _cell(value: Any, as_float: bool) -> Any:
