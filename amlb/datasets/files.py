@@ -203,7 +203,7 @@ def _open_single(spec: TaskSpec, cfg: DatasetsConfig, definition: dict[str, Any]
     path = _resolve(definition["path"], cfg, spec)
     data_path = _entry_dir(cfg, spec, [path]) / "data.parquet"
     target = definition.get("target")
-    cache.ensure([data_path], lambda: cache.write_parquet(read_table(path, declared_format, target), data_path))
+    cache.ensure([data_path], lambda: cache.write_dataset(read_table(path, declared_format, target), data_path))
     # folds: 1 (AMLB's test runs) is one fold of the default split: k-fold needs k >= 2
     n_folds = spec.folds if spec.folds and spec.folds >= 2 else DEFAULT_FOLDS
     seed = int(spec.extra.get("fold_seed", FOLD_SEED))

@@ -161,7 +161,7 @@ def ensure_dataset(cfg: DatasetsConfig, dataset: Any) -> tuple[Path, str]:
             frame = pd.read_parquet(source)
         else:
             frame, _ = read_arff(source)
-        cache.write_parquet(typed_from_features(frame, dataset.features, source), data_path)
+        cache.write_dataset(typed_from_features(frame, dataset.features, source), data_path)
 
     cache.ensure([data_path], build)
     return data_path, str(source)
