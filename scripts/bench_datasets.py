@@ -4,8 +4,7 @@
 Generates a mixed dataset (default 1,000,000 rows x 100 columns: 69 numeric and 30
 categorical features, ~2% missing values each, a binary target), writes it as ARFF and as
 CSV, converts each through :func:`amlb.datasets.open_task` into the Parquet cache,
-and times the load from the cache (as amlb loads it: :func:`amlb.datasets.cache.read_dataset`;
-``pd.read_parquet`` of the same file for comparison).
+and times the load from the cache.
 
     python scripts/bench_datasets.py                 # the full size
     python scripts/bench_datasets.py --rows 100000   # quicker
@@ -95,7 +94,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from amlb.datasets import DatasetsConfig, TaskSpec, open_task
     from amlb.datasets.arff import read_arff, write_arff
-    from amlb.datasets.cache import read_dataset
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="amlb-bench-datasets-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -125,12 +123,9 @@ def main(argv: list[str] | None = None) -> int:
 
         print("from the cache:")
         data_path = arff_task.data_path
-        results["load data.parquet (best of 3)"] = best_of(3, lambda: read_dataset(data_path))
-        print(f"  {'load data.parquet (best of 3)':44} {results['load data.parquet (best of 3)']:8.2f} s"
-              "   (amlb's reader)")
-        plain = best_of(3, lambda: pd.read_parquet(data_path))
-        print(f"  {'  the same with pd.read_parquet':44} {plain:8.2f} s")
-        loaded = read_dataset(data_path)
+        results["load data.parquet (best of 3)"] = best_of(3, lambda: pd.read_parquet(data_path))
+        print(f"  {'load data.parquet (best of 3)':44} {results['load data.parquet (best of 3)']:8.2f} s")
+        loaded = pd.read_parquet(data_path)
         print(f"    -> {loaded.shape[0]:,} x {loaded.shape[1]}, {sum(isinstance(d, pd.CategoricalDtype) for d in loaded.dtypes)} categorical columns")
         del loaded
         timed("open the cached task again", lambda: open_task(

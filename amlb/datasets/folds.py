@@ -95,7 +95,7 @@ def write_fold(data_path: Path, splits_path: Path, features: list[str], choice: 
         if splits.empty:
             raise DataError(f"fold {i} of repeat {repeat} is not defined for this task",
                             "ask for folds and repeats the task has")
-        data = cache.read_dataset(data_path, columns=[*features, choice.target])
+        data = pd.read_parquet(data_path, columns=[*features, choice.target])
         train_rows = splits.loc[~splits["test"], "row"].to_numpy()
         test_rows = splits.loc[splits["test"], "row"].to_numpy()
         train = task_frame(data.iloc[train_rows], features, choice).reset_index(drop=True)

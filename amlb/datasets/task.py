@@ -131,7 +131,7 @@ def open_split_task(
     splits_path = task_dir / "splits.parquet"
 
     def build() -> None:
-        frame = cache.read_dataset(data_path)
+        frame = pd.read_parquet(data_path)
         features = [c for c in frame.columns if c not in exclude]
         choice = choose(frame, spec.name, declared_target, declared_type, default_target, default_note, type_note=type_note)
         features = [c for c in features if c != choice.target]
