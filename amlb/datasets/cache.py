@@ -89,6 +89,7 @@ def write_dataset(frame: pd.DataFrame, path: Path) -> None:
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression=codecs)
 
+
 def write_json(data: dict[str, Any], path: Path) -> None:
     """Write ``data`` as JSON to ``path`` atomically."""
     with atomic_path(path) as tmp:
