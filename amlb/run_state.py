@@ -4,6 +4,7 @@ store, progress, energy), shared by local slots and the Dask client.
 from __future__ import annotations
 
 import threading
+import time
 from array import array
 from datetime import datetime, timezone
 
@@ -18,6 +19,10 @@ from amlb.progress import Progress
 from amlb.record import INTERRUPTED, JobRecord, Status
 from amlb.run_request import RunRequest, RunSummary
 from amlb.store import ResultStore, job_key
+
+
+#: results.csv rewrites during a run take at most 1/EXPORT_SPACING of its time (the run's end writes it anyway)
+EXPORT_SPACING = 20
 
 
 class Run:
@@ -35,6 +40,8 @@ class Run:
         self.finished = array("q")  # store rows of the finished attempts: a run of many jobs keeps no records
         self.in_flight: dict[str, JobRecord] = {}  # running attempts by job key
         self.failed_stop = threading.Event()  # -e: a job failed, no further job starts
+        self.next_export = 0.0  # monotonic time from which results.csv may be rewritten again
+        self.exports = 0  # results.csv rewrites so far
         self.stopped_by = ""
 
     def save_running(self, record: JobRecord) -> None:
@@ -57,8 +64,8 @@ class Run:
         with self.lock:
             self.in_flight.pop(job.key, None)
             self.finished.append(self.store.save(record))
-            if final:  # results.csv follows the store job by job
-                self.store.export_csv(self.request.out_dir / "results.csv")
+            if final:
+                self._follow_store()
             if final and self.request.exit_on_error and record.status.is_failure and not self.failed_stop.is_set():
                 self.failed_stop.set()
                 self.stopped_by = f"{record.framework} {record.task} fold {record.fold}: {record.status.value}"
@@ -67,6 +74,22 @@ class Run:
         else:
             self.progress.note(f"retrying {job.framework.name} {job.task.name} {job.label} "
                                f"after an infrastructure error: {record.info}")
+
+    def _follow_store(self) -> None:
+        """Rewrite results.csv from the store after a finished job, unless the last rewrite was too recent.
+
+        A rewrite reads the whole store (about 0.1 ms a job): done after every job, a run of thousands of
+        tiny jobs would spend most of its time rewriting. Rewrites are spaced so that they take at most
+        1/EXPORT_SPACING of the run's time; a run of real jobs still gets one after every job, and the
+        run's end always writes the final file.
+        """
+        now = time.monotonic()
+        if now < self.next_export:
+            return
+        self.store.export_csv(self.request.out_dir / "results.csv")
+        self.exports += 1
+        took = time.monotonic() - now
+        self.next_export = now + took * (1 + EXPORT_SPACING)
 
     def record_failure(self, job: Job, task: TaskData | None, status: Status, error_type: str, info: str,
                        attempt: int | None = None) -> None:

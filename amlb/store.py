@@ -117,8 +117,9 @@ class ResultStore:
         """Write ``results.csv`` (final attempts only; AMLB columns first) atomically.
 
         With the csv module, as pandas would write the frame of the rows (a column of whole numbers
-        with gaps is written as floats). The runner rewrites it after every job: the rows are read one
-        at a time, twice (the columns and their types, then the rows), so that memory stays flat
+        with gaps is written as floats). The runner rewrites it after finished jobs (spaced in a run of
+        many quick ones: :class:`amlb.run_state.Run`): the rows are read one at a time, twice (the
+        columns and their types, then the rows), so that memory stays flat
         however many jobs the store holds (a DataFrame per export made the runner grow ~66 kB per
         job, the list of every record ~10 kB per job).
         """
