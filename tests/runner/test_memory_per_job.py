@@ -6,9 +6,11 @@ compared between a small and a larger store, or as the records still alive after
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import tracemalloc
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -93,21 +95,30 @@ def test_exporting_results_csv_takes_the_same_memory_for_5x_the_jobs(tmp_path):
     assert peak_large < peak_small * 1.5, (peak_small, peak_large)
 
 
-def test_a_run_keeps_no_record_of_its_finished_jobs(tmp_path):
+@contextlib.contextmanager
+def quiet_run(out: Path) -> Iterator[tuple[Run, ResultStore, Callable[[int], Job]]]:
+    """A run of constantpredictor on the "test" constraint in ``out``, its store, and the i-th job of it."""
     config = load_config(overrides=["job.attempts=1"])
     framework = resolve_framework("constantpredictor", config)
     constraint = load_constraint("test", config)
     request = RunRequest(frameworks=[framework], benchmark="test", constraint=constraint, mode="local",
-                         config=config, out_dir=tmp_path)
-    store = ResultStore(tmp_path)
+                         config=config, out_dir=out)
+
+    def job(i: int) -> Job:
+        return Job(framework=framework, task=TaskSpec(name=f"task{i // 10:03d}"), fold=i % 10, constraint=constraint,
+                   seed=42, budget_seconds=60, cores=1, memory_mb=None)
+
+    store = ResultStore(out)
     with open(os.devnull, "w") as devnull:
-        run = Run(request, store, Progress(total=0, console=Console(file=devnull)), None)
-        for i in range(50):
-            job = Job(framework=framework, task=TaskSpec(name=f"task{i // 10:03d}"), fold=i % 10,
-                      constraint=constraint, seed=42, budget_seconds=60, cores=1, memory_mb=None)
-            run.finish(job, record(i))
-    store.export_csv(tmp_path / "results.csv")  # what the run's end does (amlb/run_jobs.py)
+        yield Run(request, store, Progress(total=0, console=Console(file=devnull)), None), store, job
+    store.export_csv(out / "results.csv")  # what the run's end does (amlb/run_jobs.py)
     store.close()
+
+
+def test_a_run_keeps_no_record_of_its_finished_jobs(tmp_path):
+    with quiet_run(tmp_path) as (run, store, job):
+        for i in range(50):
+            run.finish(job(i), record(i))
     gc.collect()
     # the records are in the store (and results.csv), not in the runner's memory
     assert [o for o in gc.get_objects() if isinstance(o, JobRecord)] == []
@@ -120,25 +131,13 @@ def test_results_csv_rewrites_take_a_bounded_share_of_a_run_of_many_tiny_jobs(tm
     """Rewriting results.csv reads the whole store: after every one of N jobs it costs O(N^2). The first
     finished job is written at once; later rewrites are spaced by the time they take, so a burst of
     1,000 instant jobs gets a handful, and the run's end writes the whole file."""
-    config = load_config(overrides=["job.attempts=1"])
-    framework = resolve_framework("constantpredictor", config)
-    constraint = load_constraint("test", config)
-    request = RunRequest(frameworks=[framework], benchmark="test", constraint=constraint, mode="local",
-                         config=config, out_dir=tmp_path)
-    store = ResultStore(tmp_path)
     csv = tmp_path / "results.csv"
-    with open(os.devnull, "w") as devnull:
-        run = Run(request, store, Progress(total=0, console=Console(file=devnull)), None)
-        jobs = [Job(framework=framework, task=TaskSpec(name=f"task{i // 10:03d}"), fold=i % 10, constraint=constraint,
-                    seed=42, budget_seconds=60, cores=1, memory_mb=None) for i in range(1000)]
-        run.finish(jobs[0], record(0))
+    with quiet_run(tmp_path) as (run, store, job):
+        run.finish(job(0), record(0))
         assert len(pd.read_csv(csv)) == 1 and run.exports == 1  # the first finished job: written at once
-        for i, job in enumerate(jobs[1:], start=1):
-            run.finish(job, record(i))
-    # each rewrite of k rows waits 20x its own time, far longer than the finishes of this burst take
-    # (measured: 4 rewrites here); ratios of times, so alike on a slow or loaded machine
-    assert 2 <= run.exports <= 200
-    assert len(pd.read_csv(csv)) < 1000  # behind the store until the run's end writes it
-    store.export_csv(csv)  # what the run's end does (amlb/run_jobs.py)
-    store.close()
+        for i in range(1, 1000):
+            run.finish(job(i), record(i))
+        # each rewrite of k rows waits 20x its own time, far longer than the finishes of this burst take
+        # (measured: 4 rewrites here); ratios of times, so alike on a slow or loaded machine
+        assert 2 <= run.exports <= 200
     assert len(pd.read_csv(csv)) == 1000
