@@ -1,6 +1,6 @@
 """Modules imported when first used: the runner's start path stays free of the data stack.
 
-``np = lazy_module("numpy")`` reads like an import; numpy is imported at the first
+``np = LazyModule("numpy")`` reads like an import; numpy is imported at the first
 attribute access (``np.mean``), so a module that only *defines* functions using it does
 not pay for the import when nothing calls them.
 """
@@ -24,7 +24,3 @@ class LazyModule:
 
     def __repr__(self) -> str:
         return f"<lazy module {self._name}>"
-
-
-def lazy_module(name: str) -> LazyModule:
-    return LazyModule(name)

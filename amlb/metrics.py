@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from amlb.errors import UserError
-from amlb.lazy import lazy_module
+from amlb.lazy import LazyModule
 
 # imported at the first metric computed: reading a benchmark file checks metric names and must stay quick
-np = lazy_module("numpy")
-npm = lazy_module("amlb.metrics_numpy")  # the seven per-job metrics
-skm = lazy_module("sklearn.metrics")  # the others
+np = LazyModule("numpy")
+npm = LazyModule("amlb.metrics_numpy")  # the seven per-job metrics
+skm = LazyModule("sklearn.metrics")  # the others
 
 CLASSIFICATION = frozenset({"binary", "multiclass"})
 REGRESSION = frozenset({"regression"})

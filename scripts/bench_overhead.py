@@ -170,7 +170,7 @@ def figures(root: Path, tmp: Path, a: argparse.Namespace, skip: set[str], cluste
         local = run(root, [*base, "--parallel", "2"], out())
         dask = run(root, [*base, "--dask", clusters[root].scheduler_address], out())
         add(f"local --parallel 2, {len(local.results)} jobs, wall (s)", local.wall)
-        add(f"Dask cost per job over local --parallel 2 (s)", (dask.wall - local.wall) / len(local.results))
+        add("Dask cost per job over local --parallel 2 (s)", (dask.wall - local.wall) / len(local.results))
     return got
 
 
@@ -204,6 +204,9 @@ def main() -> None:
 
             amlb = Amlb(a.amlb, a.amlb_python, tmp, roots[0])
             table[amlb.label] = {}
+
+            def amlb_out(name: str) -> Path:  # every AMLB run gets its own output folder
+                return tmp / f"amlb-{name}-run{next(RUN_NUMBERS)}"
         clusters = {}
         if "dask" not in skip:
             from distributed import LocalCluster  # noqa: PLC0415
@@ -222,14 +225,13 @@ def main() -> None:
                 run(root, ["constantpredictor", "example", "example", "-f", "0", "1", "-X", "job.cores=1", "--dask",
                            clusters[root].scheduler_address], tmp / f"{root.name}-warm-dask")
         if amlb:
-            amlb.warm(run_cmd, lambda name: tmp / f"amlb-{name}-run{next(RUN_NUMBERS)}")
+            amlb.warm(run_cmd, amlb_out)
         for _ in range(a.repeat):  # in turns: A B A B ..., so a busy machine's load falls on every checkout alike
             for root in roots:
                 for name, values in figures(root, tmp, a, skip, clusters).items():
                     table[str(root)].setdefault(name, []).extend(values)
             if amlb:
-                for name, values in amlb.figures(run_cmd, lambda n: tmp / f"amlb-{n}-run{next(RUN_NUMBERS)}",
-                                                 skip).items():
+                for name, values in amlb.figures(run_cmd, amlb_out, skip).items():
                     table[amlb.label].setdefault(name, []).extend(values)
         if "many" not in skip:
             for root in roots:

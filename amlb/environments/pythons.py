@@ -63,10 +63,9 @@ def interpreter_version(python: str) -> str | None:
 
     The runner's own interpreter answers without a process; another is asked once per run.
     """
-    resolved = shutil.which(python) or python
-    if os.path.realpath(resolved) == os.path.realpath(sys.executable):
+    real = os.path.realpath(shutil.which(python) or python)
+    if real == os.path.realpath(sys.executable):
         return ".".join(map(str, sys.version_info[:3]))
-    real = os.path.realpath(resolved)
     try:
         stamp = os.stat(real).st_mtime_ns  # an interpreter replaced in place is asked again
     except OSError:
